@@ -1,0 +1,46 @@
+/**
+ * The parser contract. A parser is pure: text in, records out. It never throws on bad input;
+ * what it cannot read becomes a ParseProblem with the line, so a rule can say "the file is
+ * unreadable at line N" instead of the tool crashing at 3 AM.
+ */
+
+/** Where a fact came from: a path inside the bundle and a 1-based line number (0 = whole file). */
+export interface SourceRef {
+  file: string;
+  line: number;
+}
+
+export interface ParseProblem extends SourceRef {
+  message: string;
+  /** The offending text, cut to a readable length. */
+  excerpt?: string;
+}
+
+export interface ParseResult<R> {
+  records: R[];
+  problems: ParseProblem[];
+}
+
+/** Parses a whole (small) file: configs, JSON objects, listings, env files. */
+export interface TextParser<R> {
+  readonly id: string;
+  parse(text: string, file: string): ParseResult<R>;
+}
+
+/**
+ * Parses one line of a (possibly huge) log stream. Returning null means "not interesting":
+ * log parsers keep only the lines a rule or the timeline can use, so memory stays flat.
+ */
+export interface LineParser<R> {
+  readonly id: string;
+  parseLine(line: string, lineNo: number, file: string): R | ParseProblem | null;
+}
+
+export function excerptOf(text: string, max = 300): string {
+  const oneLine = text.replace(/\r?\n/g, '\\n');
+  return oneLine.length > max ? `${oneLine.slice(0, max)}…` : oneLine;
+}
+
+export function isParseProblem(value: unknown): value is ParseProblem {
+  return typeof value === 'object' && value !== null && 'message' in value && !('kind' in value);
+}
