@@ -70,3 +70,33 @@ export function parseNodePath(path: string): { node: string; rest: string } | nu
   const match = /^nodes\/([^/]+)\/(.+)$/.exec(path);
   return match ? { node: match[1]!, rest: match[2]! } : null;
 }
+
+/**
+ * The v1 layout as patterns, for `pack` (is this a path the analyzer reads?) and `inspect`.
+ * `[^/]+` stands for one name: node, namespace, pod, container or file.
+ */
+export const KNOWN_PATH_PATTERNS: readonly RegExp[] = [
+  /^cluster\/(version|nodes|pods|events|access-review)\.json$/,
+  /^cluster\/pods-wide\.txt$/,
+  /^cluster\/[^/]+\/(pods|daemonsets)\.json$/,
+  /^cluster\/configmaps\/[^/]+\/[^/]+\.json$/,
+  /^cluster\/logs\/[^/]+\/[^/]+\/[^/]+\.log$/,
+  /^cluster\/describe\/[^/]+\/[^/]+\.txt$/,
+  /^nodes\/[^/]+\/journal\/[^/]+\.log$/,
+  /^nodes\/[^/]+\/logs\/.+$/,
+  /^nodes\/[^/]+\/cni\/net\.d\/[^/]+$/,
+  /^nodes\/[^/]+\/cni\/(net\.d|bin|results|networks)\.ls$/,
+  /^nodes\/[^/]+\/cni\/bin-versions\.txt$/,
+  /^nodes\/[^/]+\/cni\/results\/[^/]+$/,
+  /^nodes\/[^/]+\/cni\/networks\/[^/]+\/[^/]+$/,
+  /^nodes\/[^/]+\/cni\/flannel\/[^/]+$/,
+  /^nodes\/[^/]+\/net\/[^/]+\.txt$/,
+  /^nodes\/[^/]+\/flannel\/subnet\.env$/,
+  /^nodes\/[^/]+\/system\/(uname\.txt|os-release|df\.txt|mounts\.txt|date\.txt|dmesg\.txt|sysctl-net\.txt)$/,
+  /^nodes\/[^/]+\/cri\/(pods|info)\.json$/,
+  /^nodes\/[^/]+\/runtime\/[^/]+$/,
+];
+
+export function isKnownPath(path: string): boolean {
+  return KNOWN_PATH_PATTERNS.some((pattern) => pattern.test(path));
+}
