@@ -63,6 +63,16 @@ export const nodePaths = {
   criPods: (node: string) => `${nodeRoot(node)}/cri/pods.json`,
   criInfo: (node: string) => `${nodeRoot(node)}/cri/info.json`,
   runtimeConfig: (node: string, file: string) => `${nodeRoot(node)}/runtime/${safeSegment(file)}`,
+  /** /proc/uptime: boot time against the mtimes of cache and reservation files. */
+  uptime: (node: string) => `${nodeRoot(node)}/system/uptime.txt`,
+  /** /var/run/netns listing: reservations whose sandbox netns is gone are leaks. */
+  netnsListing: (node: string) => `${nodeRoot(node)}/net/netns.ls`,
+  /** k3s/rke2 keep their own CNI config, plugins, runtime config and runtime log under /var/lib/rancher. */
+  distroNetD: (node: string, distro: string, file: string) =>
+    `${nodeRoot(node)}/distro/${safeSegment(distro)}/cni/net.d/${safeSegment(file)}`,
+  distroNetDListing: (node: string, distro: string) => `${nodeRoot(node)}/distro/${safeSegment(distro)}/cni/net.d.ls`,
+  distroBinListing: (node: string, distro: string) => `${nodeRoot(node)}/distro/${safeSegment(distro)}/cni/bin.ls`,
+  distroFile: (node: string, distro: string, file: string) => `${nodeRoot(node)}/distro/${safeSegment(distro)}/${safeSegment(file)}`,
 } as const;
 
 /** Splits `nodes/<node>/<rest>` into its parts; null for paths outside a node folder. */
@@ -92,7 +102,11 @@ export const KNOWN_PATH_PATTERNS: readonly RegExp[] = [
   /^nodes\/[^/]+\/cni\/flannel\/[^/]+$/,
   /^nodes\/[^/]+\/net\/[^/]+\.txt$/,
   /^nodes\/[^/]+\/flannel\/subnet\.env$/,
-  /^nodes\/[^/]+\/system\/(uname\.txt|os-release|df\.txt|mounts\.txt|date\.txt|dmesg\.txt|sysctl-net\.txt)$/,
+  /^nodes\/[^/]+\/system\/(uname\.txt|os-release|df\.txt|mounts\.txt|date\.txt|dmesg\.txt|sysctl-net\.txt|uptime\.txt)$/,
+  /^nodes\/[^/]+\/net\/netns\.ls$/,
+  /^nodes\/[^/]+\/distro\/[^/]+\/cni\/net\.d\/[^/]+$/,
+  /^nodes\/[^/]+\/distro\/[^/]+\/cni\/(net\.d|bin)\.ls$/,
+  /^nodes\/[^/]+\/distro\/[^/]+\/[^/]+$/,
   /^nodes\/[^/]+\/cri\/(pods|info)\.json$/,
   /^nodes\/[^/]+\/runtime\/[^/]+$/,
 ];

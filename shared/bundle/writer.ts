@@ -41,6 +41,8 @@ export interface WriteOptions {
   maxBytes?: number;
   /** Which end to keep when cutting: logs keep their tail, everything else its head. */
   keep?: 'head' | 'tail';
+  /** The source already cut the content (e.g. on the node); its size before that cut. */
+  truncatedFromBytes?: number;
 }
 
 /** A content filter (redaction) applied to every artifact before it is hashed and stored. */
@@ -261,9 +263,15 @@ export class BundleWriter {
       sha256 = await sha256File(target);
       truncated = true;
     }
-    const status: ArtifactStatus = truncated ? 'truncated' : input.status ?? 'ok';
+    let truncatedFrom = truncated ? meter.bytesIn : undefined;
+    if (options.truncatedFromBytes !== undefined && options.truncatedFromBytes > (truncatedFrom ?? bytes)) {
+      truncatedFrom = options.truncatedFromBytes;
+    }
+    // A failed or timed-out command keeps that status: it says more than "truncated".
+    const given = input.status ?? 'ok';
+    const status: ArtifactStatus = truncatedFrom !== undefined && given === 'ok' ? 'truncated' : given;
     const entry = this.entryFrom(input, { status, bytes, sha256 });
-    if (truncated) entry.truncatedFromBytes = meter.bytesIn;
+    if (truncatedFrom !== undefined) entry.truncatedFromBytes = truncatedFrom;
     if (filter) {
       const counts = Object.fromEntries(Object.entries(filter.counts()).filter(([, n]) => n > 0));
       if (Object.keys(counts).length > 0) entry.redactions = counts;
