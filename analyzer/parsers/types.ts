@@ -44,3 +44,22 @@ export function excerptOf(text: string, max = 300): string {
 export function isParseProblem(value: unknown): value is ParseProblem {
   return typeof value === 'object' && value !== null && 'message' in value && !('kind' in value);
 }
+
+/**
+ * Runs a LineParser over a whole text (tests, small files). Streams of real size should feed
+ * lines themselves so that memory stays flat; this helper holds the text once.
+ */
+export function runLineParser<R>(parser: LineParser<R>, text: string, file: string): ParseResult<R> {
+  const records: R[] = [];
+  const problems: ParseProblem[] = [];
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const lines = body.split('\n');
+  if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+  lines.forEach((line, i) => {
+    const out = parser.parseLine(line, i + 1, file);
+    if (out === null) return;
+    if (isParseProblem(out)) problems.push(out);
+    else records.push(out as R);
+  });
+  return { records, problems };
+}

@@ -1,0 +1,298 @@
+/**
+ * journalctl text output, one line at a time:
+ *
+ *   short              Nov 22 09:33:21 node-1 kubelet[901]: E1122 10:24:51.771203 …
+ *   short-precise      Jan 25 16:45:10.211610 worker2 crio[1847]: time="…" level=error msg="…"
+ *   short-iso          2026-11-22T09:33:21+0000 node-1 kubelet[901]: …
+ *   short-iso-precise  2026-11-22T09:33:21.123456+00:00 node-1 containerd[812]: …
+ *   short-full         Sun 2026-11-22 09:33:21 UTC node-1 kubelet[901]: …
+ *   short-unix         1795340001.123456 node-1 kubelet[901]: …
+ *
+ * plus journalctl's own `-- No entries --`, `-- Boot <id> --` and `-- Logs begin at … --` lines.
+ * Localized month names (`12月 20 01:30:13`) appear in real bundles and are read too.
+ *
+ * The body is decoded as klog (kubelet), logfmt (containerd, CRI-O) or JSON. A bundle can hold
+ * gigabytes of journal, so the prefix is read by position, the severity is peeked without decoding,
+ * and info lines that do not mention sandboxes, CNI, networks, plugins or IPAM are dropped (null)
+ * before any full decode. Warnings and errors are always kept.
+ *
+ * `short` has neither year nor zone: pass `referenceTime` (the bundle's createdAt) so the year can
+ * be resolved; times without a zone are taken as UTC. Collectors should prefer short-iso-precise.
+ */
+import type { LineParser, ParseProblem } from './types.js';
+import { problem } from './lib/text.js';
+import { continuationKind, KlogContinuations } from './lib/klog.js';
+import {
+  baseFromBody,
+  decodeBody,
+  isInteresting,
+  prepareLine,
+  quickSeverity,
+  type DecodedBody,
+  type LogRecordBase,
+} from './lib/log.js';
+import {
+  isoFromEpochSeconds,
+  isoFromMonthDay,
+  monthNumber,
+  normalizeTimestamp,
+  referenceOf,
+} from './lib/time.js';
+
+export interface JournalEntry extends LogRecordBase {
+  kind: 'journal-entry';
+  /** The journal prefix's time text as printed. */
+  timeText: string;
+  host: string;
+  /** The syslog identifier (`kubelet`, `containerd`, `crio`). */
+  unit: string;
+  pid?: number;
+  /** The body's own time (klog header, logfmt time=), normalized when possible. */
+  bodyTime?: string;
+  /** klog `file.go:123`. */
+  source?: string;
+  /** Set on lines that continue a klog `key=<` value: the line of the entry that opened it. */
+  continuationOf?: number;
+}
+
+export type JournalMarkerType =
+  | 'no-entries'
+  | 'boot'
+  | 'reboot'
+  | 'logs-begin'
+  | 'no-journal-files'
+  | 'failed-to-open'
+  | 'other';
+
+export interface JournalMarker {
+  kind: 'journal-marker';
+  file: string;
+  line: number;
+  marker: JournalMarkerType;
+  text: string;
+  bootId?: string;
+}
+
+export type JournalRecord = JournalEntry | JournalMarker;
+
+export interface JournalParserOptions {
+  /** ISO time the logs were collected (bundle createdAt): gives `short` lines their year. */
+  referenceTime?: string;
+  /** Keep every line, not only the interesting ones (small journals, tests). */
+  keepAll?: boolean;
+}
+
+interface Prefix {
+  timeText: string;
+  /** Computed only for lines that are kept: date math is most of the cost of a dropped line. */
+  stamp: () => string | undefined;
+  host: string;
+  unit: string;
+  pid?: number;
+  body: string;
+}
+
+function nextSpace(s: string, from: number): number {
+  const i = s.indexOf(' ', from);
+  return i === -1 ? s.length : i;
+}
+
+/** hh:mm:ss with an optional fraction, checked by position (this runs for every line). */
+function isClock(s: string): boolean {
+  if (s.length < 8 || s[2] !== ':' || s[5] !== ':') return false;
+  for (const i of [0, 1, 3, 4, 6, 7]) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return s.length === 8 || s[8] === '.';
+}
+
+function skipSpaces(s: string, i: number): number {
+  while (s.charCodeAt(i) === 32) i++;
+  return i;
+}
+
+/** Reads `<time> <host> <ident>[<pid>]: ` and returns the rest as the body. */
+function parsePrefix(line: string, ref: ReturnType<typeof referenceOf>): Prefix | undefined {
+  let timeText: string;
+  let stamp: () => string | undefined;
+  let i: number;
+  const c0 = line.charCodeAt(0);
+  const isDigit0 = c0 >= 48 && c0 <= 57;
+  if (isDigit0 && line[4] === '-' && line[10] === 'T') {
+    i = nextSpace(line, 0);
+    const text = line.slice(0, i);
+    timeText = text;
+    stamp = () => normalizeTimestamp(text);
+  } else if (isDigit0 && /^\d{9,12}\.\d+ /.test(line.slice(0, 24))) {
+    i = nextSpace(line, 0);
+    const text = line.slice(0, i);
+    timeText = text;
+    stamp = () => isoFromEpochSeconds(text);
+  } else if (line[3] === ' ' && line[8] === '-' && /^[A-Z][a-z]{2} \d{4}-\d{2}-\d{2} /.test(line.slice(0, 15))) {
+    // short-full: Sun 2026-11-22 09:33:21 UTC
+    const t = nextSpace(line, 15);
+    const z = nextSpace(line, t + 1);
+    timeText = line.slice(0, z);
+    const text = line.slice(4, t) + ' ' + line.slice(t + 1, z);
+    stamp = () => normalizeTimestamp(text);
+    i = z;
+  } else {
+    const monthEnd = nextSpace(line, 0);
+    const month = monthNumber(line.slice(0, monthEnd));
+    if (month === undefined) return undefined;
+    const dayStart = skipSpaces(line, monthEnd);
+    const dayEnd = nextSpace(line, dayStart);
+    const day = Number(line.slice(dayStart, dayEnd));
+    if (!Number.isInteger(day) || day < 1 || day > 31) return undefined;
+    const clockStart = skipSpaces(line, dayEnd);
+    const clockEnd = nextSpace(line, clockStart);
+    const clock = line.slice(clockStart, clockEnd);
+    if (!isClock(clock)) return undefined;
+    timeText = line.slice(0, clockEnd);
+    stamp = () => isoFromMonthDay(month, day, clock, ref);
+    i = clockEnd;
+  }
+  if (line[i] !== ' ') return undefined;
+  const hostStart = i + 1;
+  const hostEnd = nextSpace(line, hostStart);
+  if (hostEnd >= line.length) return undefined;
+  const host = line.slice(hostStart, hostEnd);
+  const identStart = hostEnd + 1;
+  let colon = line.indexOf(': ', identStart);
+  if (colon === -1 && line.endsWith(':')) colon = line.length - 1;
+  if (colon === -1) return undefined;
+  const ident = line.slice(identStart, colon);
+  if (ident === '' || ident.length > 128) return undefined;
+  let unit = ident;
+  let pid: number | undefined;
+  if (ident.endsWith(']')) {
+    const open = ident.lastIndexOf('[');
+    if (open > 0) {
+      const p = Number(ident.slice(open + 1, -1));
+      if (Number.isInteger(p)) {
+        pid = p;
+        unit = ident.slice(0, open);
+      }
+    }
+  }
+  const prefix: Prefix = { timeText, stamp, host, unit, body: line.slice(Math.min(line.length, colon + 2)) };
+  if (pid !== undefined) prefix.pid = pid;
+  return prefix;
+}
+
+function markerOf(line: string, lineNo: number, file: string): JournalMarker | undefined {
+  const t = line.trim();
+  let marker: JournalMarkerType | undefined;
+  let bootId: string | undefined;
+  if (t.startsWith('-- ') && t.endsWith(' --')) {
+    const inner = t.slice(3, -3);
+    if (inner === 'No entries') marker = 'no-entries';
+    else if (inner === 'Reboot') marker = 'reboot';
+    else if (inner.startsWith('Boot ')) {
+      marker = 'boot';
+      bootId = inner.slice(5).trim();
+    } else if (inner.startsWith('Logs begin at') || inner.startsWith('Journal begins at')) marker = 'logs-begin';
+    else marker = 'other';
+  } else if (t === 'No journal files were found.') marker = 'no-journal-files';
+  else if (t.startsWith('Failed to open files:') || t.startsWith('Failed to open journal')) marker = 'failed-to-open';
+  if (!marker) return undefined;
+  const out: JournalMarker = { kind: 'journal-marker', file, line: lineNo, marker, text: t };
+  if (bootId) out.bootId = bootId;
+  return out;
+}
+
+interface Seen {
+  prefix: Prefix;
+  severity: JournalEntry['severity'];
+  level?: string;
+  line: number;
+}
+
+export function createJournalParser(options: JournalParserOptions = {}): LineParser<JournalRecord> {
+  const ref = referenceOf(options.referenceTime);
+  const continuations = new KlogContinuations();
+  // The last prefixed line per file, kept or not, so an indented multi-line MESSAGE line that
+  // journalctl prints without a prefix is attributed to the right unit.
+  const lastSeen = new Map<string, Seen>();
+
+  function entry(prefix: Prefix, decoded: DecodedBody, raw: string, lineNo: number, file: string): JournalEntry {
+    const rec: JournalEntry = {
+      kind: 'journal-entry',
+      file,
+      line: lineNo,
+      ...baseFromBody(decoded, raw),
+      timeText: prefix.timeText,
+      host: prefix.host,
+      unit: prefix.unit,
+    };
+    // The journal's receive time orders lines across units; the body's own time is kept beside it.
+    delete rec.timestamp;
+    const timestamp = prefix.stamp();
+    if (timestamp) rec.timestamp = timestamp;
+    if (decoded.time) rec.bodyTime = decoded.time;
+    if (prefix.pid !== undefined) rec.pid = prefix.pid;
+    if (decoded.klog) rec.source = decoded.klog.source;
+    return rec;
+  }
+
+  function continuation(seen: Seen, body: string, line: string, lineNo: number, file: string, key?: string): JournalEntry | null {
+    const text = body.trim();
+    if (!options.keepAll && !isInteresting(seen.severity, text)) return null;
+    const decoded: DecodedBody = { format: key ? 'klog' : 'text', severity: seen.severity, message: text, fields: key ? { [key]: text } : {} };
+    if (seen.level !== undefined) decoded.level = seen.level;
+    const rec = entry(seen.prefix, decoded, line, lineNo, file);
+    rec.continuationOf = seen.line;
+    return rec;
+  }
+
+  return {
+    id: 'journal',
+    parseLine(raw: string, lineNo: number, file: string): JournalRecord | ParseProblem | null {
+      const prepared = prepareLine(raw, lineNo, file);
+      if (typeof prepared !== 'string') return prepared;
+      const line = prepared;
+      const marker = markerOf(line, lineNo, file);
+      if (marker) return marker;
+      const prefix = parsePrefix(line, ref);
+      if (!prefix) {
+        const seen = lastSeen.get(file);
+        const cc = line.charCodeAt(0);
+        if (seen && (cc === 32 || cc === 9)) return continuation(seen, line, line, lineNo, file);
+        return problem(file, lineNo, 'not a journalctl line (no timestamp/host/identifier prefix)', line);
+      }
+      const stream = `${file}\u0000${prefix.unit}\u0000${prefix.pid ?? ''}`;
+      const open = continuations.any ? continuations.get(stream) : undefined;
+      if (open) {
+        const kind = continuationKind(prefix.body);
+        if (kind === 'close') {
+          continuations.end(stream);
+          return null;
+        }
+        if (kind === 'content') {
+          const seen: Seen = { prefix, severity: open.severity, level: open.level, line: open.line };
+          return continuation(seen, prefix.body, line, lineNo, file, open.key);
+        }
+        continuations.end(stream);
+      }
+      const quick = quickSeverity(prefix.body);
+      if (!options.keepAll && quick !== undefined && !isInteresting(quick, prefix.body)) {
+        lastSeen.set(file, { prefix, severity: quick, line: lineNo });
+        return null;
+      }
+      const decoded = decodeBody(prefix.body, ref);
+      const seen: Seen = { prefix, severity: decoded.severity, line: lineNo };
+      if (decoded.level !== undefined) seen.level = decoded.level;
+      lastSeen.set(file, seen);
+      if (decoded.openKey !== undefined) {
+        continuations.start(stream, { key: decoded.openKey, line: lineNo, severity: decoded.severity, level: decoded.level ?? '' });
+      } else if (!options.keepAll && !isInteresting(decoded.severity, prefix.body)) {
+        return null;
+      }
+      return entry(prefix, decoded, line, lineNo, file);
+    },
+  };
+}
+
+/** A parser without a reference time: `short` lines get no timestamp, the other forms do. */
+export const journalParser: LineParser<JournalRecord> = createJournalParser();
