@@ -1,0 +1,70 @@
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { AnalysisResult } from '../model.js';
+import analysisSchema from './analysis.schema.json' with { type: 'json' };
+
+export { analysisSchema };
+
+// RFC 3339 date-time, what JSON Schema's "date-time" means; ajv checks no format it was not given,
+// and the ajv-formats package is not a dependency.
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/i;
+const MAX_PROBLEMS = 20;
+
+let compiled: ValidateFunction | undefined;
+
+function validator(): ValidateFunction {
+  if (!compiled) {
+    const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
+    ajv.addFormat('date-time', DATE_TIME);
+    compiled = ajv.compile(analysisSchema);
+  }
+  return compiled;
+}
+
+function describe(error: ErrorObject): string {
+  const where = error.instancePath || '(top level)';
+  const params = error.params as Record<string, unknown>;
+  if (error.keyword === 'required') return `${where}: missing required property "${String(params.missingProperty)}"`;
+  if (error.keyword === 'additionalProperties') return `${where}: unknown property "${String(params.additionalProperty)}"`;
+  if (error.keyword === 'enum') {
+    return `${where}: must be one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+  }
+  return `${where}: ${error.message ?? 'invalid'}`;
+}
+
+/** What the schema cannot say: ids are unique, and every diagnosis points at a finding of its rule. */
+function crossReferenceProblems(result: AnalysisResult): string[] {
+  const problems: string[] = [];
+  const byId = new Map<string, AnalysisResult['findings'][number]>();
+  result.findings.forEach((finding, index) => {
+    if (byId.has(finding.id)) problems.push(`/findings/${index}/id: "${finding.id}" is used by another finding`);
+    byId.set(finding.id, finding);
+    if (!finding.id.startsWith(`${finding.ruleId}:`)) {
+      problems.push(`/findings/${index}/id: "${finding.id}" must start with its ruleId "${finding.ruleId}:"`);
+    }
+  });
+  result.diagnoses.forEach((diagnosis, index) => {
+    const finding = byId.get(diagnosis.findingId);
+    if (!finding) problems.push(`/diagnoses/${index}/findingId: no finding has id "${diagnosis.findingId}"`);
+    else if (finding.ruleId !== diagnosis.ruleId) {
+      problems.push(`/diagnoses/${index}/ruleId: "${diagnosis.ruleId}" differs from its finding's rule "${finding.ruleId}"`);
+    }
+    if (diagnosis.pod === null && diagnosis.node === null) {
+      problems.push(`/diagnoses/${index}: a diagnosis without a pod must name its node`);
+    }
+  });
+  return problems;
+}
+
+/**
+ * Readable problems (`/findings/0/severity: must be one of "critical", "warning", "info"`), empty
+ * when `data` is a valid AnalysisResult.
+ */
+export function analysisProblems(data: unknown): string[] {
+  const validate = validator();
+  if (!validate(data)) return (validate.errors ?? []).slice(0, MAX_PROBLEMS).map(describe);
+  return crossReferenceProblems(data as AnalysisResult).slice(0, MAX_PROBLEMS);
+}
+
+export function isValidAnalysis(data: unknown): data is AnalysisResult {
+  return analysisProblems(data).length === 0;
+}
