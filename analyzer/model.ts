@@ -16,6 +16,13 @@ export interface Citation {
   excerpt: string;
 }
 
+/** One thing to do. A command is shown as code, ready to paste; text explains it. */
+export interface RemediationStep {
+  text: string;
+  /** A shell command with this bundle's node and pod names filled in. */
+  command?: string;
+}
+
 export interface FindingScope {
   nodes: string[];
   /** `<namespace>/<name>` */
@@ -34,7 +41,7 @@ export interface Finding {
   scope: FindingScope;
   citations: Citation[];
   /** Concrete steps and commands, with this bundle's node and pod names filled in. */
-  remediation: string[];
+  remediation: RemediationStep[];
   /** Evidence that would confirm or rule this out when the bundle lacks it. */
   confirmWith: string[];
   /** False for causes that show the same symptom but are not CNI (pause image, OCI runtime, disk). */
@@ -81,9 +88,11 @@ export interface Diagnosis {
   summary: string;
   causalChain: ChainLink[];
   blastRadius: BlastRadius;
-  nextStep: string;
-  /** Other rules that also matched this pod, most likely first (the look-alikes ruled lower). */
+  nextStep: RemediationStep;
+  /** Finding ids of other causes that also matched this pod, most likely first (the look-alikes ruled lower). */
   alternatives: string[];
+  /** Ranking score (higher is more likely); orders diagnoses of equal confidence. */
+  score: number;
 }
 
 export type TimelineSource = 'event' | 'kubelet' | 'runtime' | 'cni-plugin' | 'cni-agent' | 'node' | 'collector';
@@ -110,7 +119,7 @@ export interface ClockSkew {
 export interface EvidenceGap {
   path: string;
   node: string | null;
-  status: string;
+  status: 'absent' | 'failed' | 'forbidden' | 'timeout' | 'truncated' | 'skipped';
   reason: string;
 }
 
@@ -122,11 +131,11 @@ export interface AnalysisResult {
     location: string;
     formatVersion: string;
     createdAt: string;
-    mode: string;
-    completion: { state: string; reason?: string };
+    mode: 'cluster' | 'node' | 'pack' | 'merge' | 'lab';
+    completion: { state: 'complete' | 'partial'; reason?: string };
     redacted: boolean;
     obfuscated: boolean;
-    integrity: { ok: boolean; problems: { path: string; kind: string; message: string }[] };
+    integrity: { ok: boolean; problems: { path: string; kind: 'checksum-mismatch' | 'size-mismatch' | 'missing' | 'unlisted' | 'not-a-file'; message: string }[] };
     nodes: string[];
   };
   diagnoses: Diagnosis[];

@@ -10,7 +10,8 @@ export function colorEnabled(stream: NodeJS.WriteStream): boolean {
 }
 
 export function painter(enabled: boolean): (style: Style, text: string) => string {
-  return enabled ? (style, text) => styleText(style, text) : (_style, text) => text;
+  // validateStream: false, or Node 20 drops colour whenever stdout is a pipe, even with FORCE_COLOR.
+  return enabled ? (style, text) => styleText(style, text, { validateStream: false }) : (_style, text) => text;
 }
 
 /** Renders rows as aligned columns (like kubectl's tables). */

@@ -107,9 +107,16 @@ export function compareFindings(a: Finding, b: Finding): number {
   return SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity] || CONFIDENCE_ORDER[a.confidence] - CONFIDENCE_ORDER[b.confidence];
 }
 
-/** Most likely first; ties keep the analyzer's order, which may rank by more than the two labels. */
+/**
+ * Most likely first: by confidence, then by the analyzer's score (higher first) among diagnoses of
+ * equal confidence, then by severity; full ties keep the analyzer's order.
+ */
 export function compareDiagnoses(a: Diagnosis, b: Diagnosis): number {
-  return CONFIDENCE_ORDER[a.confidence] - CONFIDENCE_ORDER[b.confidence] || SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity];
+  return (
+    CONFIDENCE_ORDER[a.confidence] - CONFIDENCE_ORDER[b.confidence] ||
+    b.score - a.score ||
+    SEVERITY_ORDER[a.severity] - SEVERITY_ORDER[b.severity]
+  );
 }
 
 /** Chronological by instant, not by string: RFC 3339 times from nodes in other zones sort correctly. */
@@ -161,17 +168,12 @@ export function scopeText(scope: FindingScope): string {
 }
 
 /**
- * The other rules a diagnosis considered, named by their finding when the bundle has one. Accepts a
- * finding id or a rule id, preferring a finding about the same pod or node.
+ * Another cause a diagnosis considered, named by its finding (`rule: title (confidence)`). An id no
+ * finding has (the validator refuses that) is shown as it is rather than dropped.
  */
-export function describeAlternative(alternative: string, diagnosis: Diagnosis, findings: readonly Finding[]): string {
-  const byId = findings.find((f) => f.id === alternative);
-  const sameRule = findings.filter((f) => f.ruleId === alternative);
-  const match =
-    byId ??
-    sameRule.find((f) => (diagnosis.pod !== null && f.scope.pods.includes(diagnosis.pod)) || (diagnosis.node !== null && f.scope.nodes.includes(diagnosis.node))) ??
-    sameRule[0];
-  return match ? `${match.ruleId}: ${match.title} (${match.confidence} confidence)` : alternative;
+export function describeAlternative(findingId: string, findings: readonly Finding[]): string {
+  const match = findings.find((f) => f.id === findingId);
+  return match ? `${match.ruleId}: ${match.title} (${match.confidence} confidence)` : findingId;
 }
 
 /**
@@ -282,15 +284,11 @@ export function allClearText(result: AnalysisResult): string {
 }
 
 /**
- * Remediation steps mix prose ("Delete the failing pods so they are re-created.") with commands.
- * A command starts with a lowercase program name (after any `VAR=value` prefix) and does not end
- * like a sentence; prose gets shown as prose, commands as something to copy.
+ * A remediation command as the lines to show, never re-wrapped: what the reader copies is what the
+ * analyzer wrote. Newlines in the command stay line breaks; other controls become visible.
  */
-export function isCommand(step: string): boolean {
-  const text = step.trim().replace(/^\$\s+/, '').replace(/^([A-Z_][A-Z0-9_]*=\S*\s+)+/, '');
-  if (/[^\s.][.:]$/.test(text)) return false;
-  if (!/^(sudo\s+)?[a-z][\w./-]*(\s|$)/.test(text)) return false;
-  return !/^(then|and|or|if|when|check|on|the|a|an|see|wait|look|ensure|confirm|verify|compare|use)\s/.test(text);
+export function commandLines(command: string): string[] {
+  return multiLine(command).replace(/\n+$/, '').split('\n');
 }
 
 /**

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { AnalysisResult, Citation, Diagnosis, Finding, TimelineEntry } from '../model.js';
+import type { AnalysisResult, Citation, Diagnosis, Finding, RemediationStep, TimelineEntry } from '../model.js';
 import {
   SEVERITY_LABEL,
   SOURCE_LABEL,
@@ -16,7 +16,6 @@ import {
   inReportOrder,
   integrityHeadline,
   integrityLine,
-  isCommand,
   listNames,
   multiLine,
   oneLine,
@@ -146,6 +145,14 @@ ol.chain li::before { counter-increment: step; content: counter(step); position:
 .next { background: var(--ok-bg); border-radius: 6px; padding: 8px 12px; margin: 10px 0 4px; }
 .next strong { color: var(--ok); text-transform: uppercase; font-size: 13px; letter-spacing: .04em; margin-right: 6px; }
 .next pre { background: var(--bg); }
+ol.steps { margin: 4px 0; padding-left: 24px; }
+ol.steps li { margin: 0 0 8px; }
+.step-text { margin: 0 0 2px; }
+.next .step-text { display: inline; }
+.card a { color: var(--accent); }
+/* One click selects the whole command; the prompt is drawn by CSS, so it is never copied with it. */
+pre.cmd { user-select: all; -webkit-user-select: all; cursor: text; }
+pre.cmd code::before { content: "$ "; color: var(--muted); user-select: none; -webkit-user-select: none; }
 .muted { color: var(--muted); }
 .msg { white-space: pre-line; }
 details.cites { margin: 8px 0; }
@@ -212,8 +219,25 @@ function chainList(links: Diagnosis['causalChain'], suspect: Map<string, string>
     .join('')}</ol>`;
 }
 
-function nextStep(text: string): string {
-  return isCommand(text) ? `<pre><code>${escBlock(text)}</code></pre>` : esc(text);
+/** The `id` of a finding's card: only `[A-Za-z0-9_-]`, and distinct ids stay distinct. */
+function findingAnchor(id: string): string {
+  return `finding-${id.replace(/[^A-Za-z0-9-]/g, (ch) => `_${(ch.codePointAt(0) ?? 0).toString(16)}_`)}`;
+}
+
+/** A command as a block of its own, whole on copy: `<pre><code>` with nothing else inside. */
+function commandBlock(command: string): string {
+  return `<pre class="cmd" data-testid="command" title="Click to select the whole command"><code>${escBlock(command)}</code></pre>`;
+}
+
+/** A remediation step: its text as prose, then its command if it has one. */
+function stepHtml(step: RemediationStep): string {
+  return `<p class="step-text" data-testid="step-text">${esc(step.text)}</p>${step.command === undefined ? '' : commandBlock(step.command)}`;
+}
+
+/** Another cause the diagnosis considered, linked to its finding's card below. */
+function alternativeHtml(findingId: string, findings: readonly Finding[]): string {
+  const label = esc(describeAlternative(findingId, findings));
+  return findings.some((f) => f.id === findingId) ? `<a href="#${findingAnchor(findingId)}" data-testid="alternative">${label}</a>` : label;
 }
 
 function diagnosisCard(d: Diagnosis, first: Diagnosis | null, result: AnalysisResult): string {
@@ -232,8 +256,8 @@ ${own.length > 0 ? `<h4>Proof for this pod</h4>${chainList(own, suspectFiles(res
 ${d.causalChain.length > 0 ? `<h4>Causal chain</h4>${chainList(d.causalChain, suspectFiles(result))}` : ''}
 <h4>Blast radius</h4>
 <p data-testid="blast-radius">${esc(blastRadiusHeadline(radius))}.${radius.pods.length > 0 ? ` Failing: ${radius.pods.slice(0, 20).map((p) => code(p)).join(', ')}${radius.pods.length > 20 ? ` and ${radius.pods.length - 20} more` : ''}.` : ''}${radius.explanation ? `<br>${esc(radius.explanation)}` : ''}</p>
-<div class="next" data-testid="next-step"><strong>Next step</strong>${nextStep(d.nextStep)}</div>
-${d.alternatives.length > 0 ? `<p class="muted">Also considered: ${d.alternatives.map((alt) => esc(describeAlternative(alt, d, result.findings))).join('; ')}.</p>` : ''}
+<div class="next" data-testid="next-step"><strong>Next step</strong>${stepHtml(d.nextStep)}</div>
+${d.alternatives.length > 0 ? `<p class="muted" data-testid="alternatives">Also considered: ${d.alternatives.map((alt) => alternativeHtml(alt, result.findings)).join('; ')}.</p>` : ''}
 </article>`;
 }
 
@@ -267,11 +291,11 @@ function findingCard(f: Finding, diagnosed: Set<string>, suspect: Map<string, st
   const steps =
     f.remediation.length === 0
       ? ''
-      : `<h4>Remediation</h4><div data-testid="remediation">${f.remediation
-          .map((step) => (isCommand(step) ? `<pre><code>${escBlock(step)}</code></pre>` : `<p>${esc(step)}</p>`))
-          .join('')}</div>`;
+      : `<h4>Remediation</h4><ol class="steps" data-testid="remediation">${f.remediation
+          .map((step) => `<li data-testid="remediation-step">${stepHtml(step)}</li>`)
+          .join('')}</ol>`;
   const confirm = f.confirmWith.length === 0 ? '' : `<h4>To confirm, collect</h4><ul>${f.confirmWith.map((c) => `<li>${esc(c)}</li>`).join('')}</ul>`;
-  return `<article class="card finding sev-${esc(f.severity)}" data-testid="finding" data-severity="${esc(f.severity)}" id="finding-${esc(f.id).replace(/[^\w-]/g, '_')}">
+  return `<article class="card finding sev-${esc(f.severity)}" data-testid="finding" data-severity="${esc(f.severity)}" id="${findingAnchor(f.id)}">
 <div class="card-head">${severityBadge(f.severity)}<span class="badge conf">${esc(f.confidence)} confidence</span><span>rule ${code(f.ruleId)}</span>${tags.map((t) => `<span>· ${t}</span>`).join('')}</div>
 <h3 data-testid="finding-title">${esc(f.title)}</h3>
 <p class="scope" data-testid="finding-scope">Scope: ${scope.length > 0 ? scope.join('; ') : 'cluster-wide'}</p>

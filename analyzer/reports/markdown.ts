@@ -1,4 +1,4 @@
-import type { AnalysisResult, Citation, Diagnosis, Finding } from '../model.js';
+import type { AnalysisResult, Citation, Diagnosis, Finding, RemediationStep } from '../model.js';
 import {
   SEVERITY_LABEL,
   SOURCE_LABEL,
@@ -8,6 +8,7 @@ import {
   blastRadiusHeadline,
   checkedText,
   citationLabel,
+  commandLines,
   completionText,
   describeAlternative,
   findingCountsText,
@@ -15,7 +16,6 @@ import {
   inReportOrder,
   integrityHeadline,
   integrityLine,
-  isCommand,
   multiLine,
   oneLine,
   ownChainLinks,
@@ -71,24 +71,34 @@ export function mdTable(header: string[], rows: string[][]): string[] {
   return [line(header), `|${header.map(() => '---').join('|')}|`, ...rows.map((row) => line(header.map((_, i) => row[i] ?? '')))];
 }
 
-/** A fenced block longer than any backtick run inside it, so a pasted command cannot close it. */
-export function fenced(lines: string[], lang: string): string[] {
-  const body = lines.map(multiLine);
+/**
+ * A fenced block longer than any backtick run inside it, so a pasted command cannot close it.
+ * `indent` places it inside a list item; every line gets it, including those of a multi-line command.
+ */
+export function fenced(lines: string[], lang: string, indent = ''): string[] {
+  const body = lines.flatMap((line) => multiLine(line).split('\n'));
   const longest = Math.max(2, ...body.flatMap((l) => (l.match(/`+/g) ?? []).map((run) => run.length)));
   const fence = '`'.repeat(longest + 1);
-  return [`${fence}${lang}`, ...body, fence];
+  return [`${fence}${lang}`, ...body, fence].map((line) => (line.length > 0 ? `${indent}${line}` : line));
 }
 
-function remediationBlock(steps: string[]): string[] {
-  // Prose becomes shell comments so the whole block still pastes into a terminal as is.
-  const lines = steps.flatMap((step) =>
-    isCommand(step) ? [step.trim()] : multiLine(step).split('\n').map((line) => `# ${line}`),
-  );
-  return fenced(lines, 'sh');
+/** A step's text as prose and its command, if it has one, as an `sh` block ready to paste. */
+function stepLines(step: RemediationStep, indent = ''): string[] {
+  return [`${indent}${mdText(step.text)}`, ...(step.command === undefined ? [] : fenced(commandLines(step.command), 'sh', indent))];
 }
 
-function nextStepInline(nextStep: string): string {
-  return isCommand(nextStep) ? codeSpan(nextStep) : mdText(nextStep);
+/** Numbered steps; a command's block sits inside its item (a fence may interrupt a paragraph). */
+function remediationList(steps: readonly RemediationStep[]): string[] {
+  return steps.flatMap((step, i) => {
+    const marker = `${i + 1}. `;
+    const [first = '', ...rest] = stepLines(step, ' '.repeat(marker.length));
+    return [`${marker}${first.trimStart()}`, ...rest];
+  });
+}
+
+/** The one-line form for the summary: the text, then the command as a code span. */
+function nextStepInline(nextStep: RemediationStep): string {
+  return nextStep.command === undefined ? mdText(nextStep.text) : `${mdText(nextStep.text)} ${codeSpan(nextStep.command)}`;
 }
 
 function summary(result: AnalysisResult): string[] {
@@ -150,9 +160,9 @@ function diagnosisSection(d: Diagnosis, index: number, first: Diagnosis | null, 
   lines.push(`**Blast radius:** ${mdText(blastRadiusHeadline(d.blastRadius))}.`);
   if (d.blastRadius.pods.length > 0) lines.push(`Failing: ${d.blastRadius.pods.slice(0, 20).map((pod) => codeSpan(pod)).join(', ')}${d.blastRadius.pods.length > 20 ? ` and ${d.blastRadius.pods.length - 20} more` : ''}.`);
   if (d.blastRadius.explanation) lines.push(mdText(d.blastRadius.explanation));
-  lines.push('', '**Next step:**', '', ...(isCommand(d.nextStep) ? fenced([d.nextStep], 'sh') : [mdText(d.nextStep)]));
+  lines.push('', '**Next step:**', '', ...stepLines(d.nextStep));
   if (d.alternatives.length > 0) {
-    lines.push('', `Also considered: ${d.alternatives.map((alt) => mdText(describeAlternative(alt, d, result.findings))).join('; ')}.`);
+    lines.push('', `Also considered: ${d.alternatives.map((alt) => mdText(describeAlternative(alt, result.findings))).join('; ')}.`);
   }
   lines.push('');
   return lines;
@@ -178,14 +188,14 @@ function findingSection(f: Finding, diagnosed: Set<string>, suspect: Map<string,
       '',
     );
   }
-  if (f.remediation.length > 0) lines.push('**Remediation:**', '', ...remediationBlock(f.remediation), '');
+  if (f.remediation.length > 0) lines.push('**Remediation:**', '', ...remediationList(f.remediation), '');
   if (f.confirmWith.length > 0) lines.push('**To confirm, collect:**', '', ...f.confirmWith.map((c) => `- ${mdText(c)}`), '');
   return lines;
 }
 
 /**
  * The ticket report: a few summary lines a support engineer pastes as is, then the details
- * (tables, citations as `file:line` with excerpts, remediation as `sh` blocks).
+ * (tables, citations as `file:line` with excerpts, remediation steps with their commands as `sh` blocks).
  */
 export function renderMarkdown(input: AnalysisResult, options: MarkdownReportOptions = {}): string {
   const result = inReportOrder(input);

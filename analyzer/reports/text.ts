@@ -1,5 +1,5 @@
 import { styleText } from 'node:util';
-import type { AnalysisResult, Diagnosis, Finding, TimelineEntry } from '../model.js';
+import type { AnalysisResult, Diagnosis, Finding, RemediationStep, TimelineEntry } from '../model.js';
 import {
   SOURCE_LABEL,
   STAGE_LABEL,
@@ -7,6 +7,7 @@ import {
   blastRadiusHeadline,
   checkedText,
   citationLabel,
+  commandLines,
   completionText,
   describeAlternative,
   findingCountsText,
@@ -15,7 +16,6 @@ import {
   inReportOrder,
   integrityHeadline,
   integrityLine,
-  isCommand,
   listNames,
   oneLine,
   ownChainLinks,
@@ -97,6 +97,22 @@ class TextWriter {
     flush();
   }
 
+  /**
+   * A command after a `$` prompt, each of its lines whole: never word-wrapped, so a copied line runs
+   * as written (a terminal wraps a long one without changing it).
+   */
+  command(command: string, indent: string): void {
+    commandLines(command).forEach((line, i) => {
+      this.lines.push(`${indent}${i === 0 ? this.paint('dim', '$') : ' '} ${this.paint('green', line)}`.trimEnd());
+    });
+  }
+
+  /** A remediation step: its text as prose, then its command (if any) on an indented `$` line. */
+  step(step: RemediationStep, first: string, rest: string, style?: Style): void {
+    this.para(step.text, first, rest, style);
+    if (step.command !== undefined) this.command(step.command, rest);
+  }
+
   heading(title: string): void {
     this.line();
     const text = `── ${title} `;
@@ -164,10 +180,10 @@ function diagnosisBlock(out: TextWriter, diagnosis: Diagnosis, result: AnalysisR
   out.para(blastRadiusHeadline(diagnosis.blastRadius), '  Blast radius: ', ' '.repeat(16));
   if (diagnosis.blastRadius.pods.length > 1) out.para(`Failing: ${listNames(diagnosis.blastRadius.pods)}`, ' '.repeat(16));
   if (diagnosis.blastRadius.explanation) out.para(diagnosis.blastRadius.explanation, ' '.repeat(16));
-  out.para(diagnosis.nextStep, `  ${out.paint(['bold', 'green'], 'NEXT STEP:')} `, '             ', 'bold');
+  out.step(diagnosis.nextStep, `  ${out.paint(['bold', 'green'], 'NEXT STEP:')} `, '             ', 'bold');
   if (diagnosis.alternatives.length > 0) {
     out.para(
-      `Also considered: ${diagnosis.alternatives.map((alt) => describeAlternative(alt, diagnosis, result.findings)).join('; ')}`,
+      `Also considered: ${diagnosis.alternatives.map((alt) => describeAlternative(alt, result.findings)).join('; ')}`,
       '  ',
       '    ',
       'dim',
@@ -175,10 +191,6 @@ function diagnosisBlock(out: TextWriter, diagnosis: Diagnosis, result: AnalysisR
   }
 }
 
-/**
- * A second pod with the same root cause: repeating the summary, blast radius and next step would
- * bury the other diagnoses, so only what is proven for this pod in particular is shown.
- */
 /**
  * A later pod with the same root cause: repeating the summary, blast radius and next step would
  * bury the other diagnoses, so only what is proven for this pod in particular is shown.
@@ -235,10 +247,10 @@ function findingBlock(out: TextWriter, finding: Finding, diagnosed: Set<string>,
   }
   if (finding.remediation.length > 0) {
     out.line('    Fix:');
-    for (const step of finding.remediation) {
-      if (isCommand(step)) out.para(step, `      ${out.paint('dim', '$')} `, '          ', 'green');
-      else out.para(step, '      ', '      ');
-    }
+    finding.remediation.forEach((step, i) => {
+      const number = `${i + 1}. `;
+      out.step(step, `      ${number}`, ' '.repeat(6 + number.length));
+    });
   }
   if (finding.confirmWith.length > 0) {
     out.line('    To confirm, collect:');

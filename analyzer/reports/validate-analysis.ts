@@ -1,12 +1,10 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { DATE_TIME } from '../../shared/bundle/validate.js';
 import type { AnalysisResult } from '../model.js';
 import analysisSchema from './analysis.schema.json' with { type: 'json' };
 
 export { analysisSchema };
 
-// RFC 3339 date-time, what JSON Schema's "date-time" means; ajv checks no format it was not given,
-// and the ajv-formats package is not a dependency.
-const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/i;
 const MAX_PROBLEMS = 20;
 
 let compiled: ValidateFunction | undefined;
@@ -31,7 +29,10 @@ function describe(error: ErrorObject): string {
   return `${where}: ${error.message ?? 'invalid'}`;
 }
 
-/** What the schema cannot say: ids are unique, and every diagnosis points at a finding of its rule. */
+/**
+ * What the schema cannot say: ids are unique, every diagnosis points at a finding of its rule, and
+ * its alternatives name other findings of this result.
+ */
 function crossReferenceProblems(result: AnalysisResult): string[] {
   const problems: string[] = [];
   const byId = new Map<string, AnalysisResult['findings'][number]>();
@@ -48,6 +49,10 @@ function crossReferenceProblems(result: AnalysisResult): string[] {
     else if (finding.ruleId !== diagnosis.ruleId) {
       problems.push(`/diagnoses/${index}/ruleId: "${diagnosis.ruleId}" differs from its finding's rule "${finding.ruleId}"`);
     }
+    diagnosis.alternatives.forEach((alternative, j) => {
+      if (!byId.has(alternative)) problems.push(`/diagnoses/${index}/alternatives/${j}: no finding has id "${alternative}"`);
+      else if (alternative === diagnosis.findingId) problems.push(`/diagnoses/${index}/alternatives/${j}: "${alternative}" is the diagnosis's own finding`);
+    });
     if (diagnosis.pod === null && diagnosis.node === null) {
       problems.push(`/diagnoses/${index}: a diagnosis without a pod must name its node`);
     }

@@ -2,7 +2,7 @@ import { Ajv, type ErrorObject } from 'ajv';
 import { manifestSchema, type Manifest } from './manifest-schema.js';
 
 // RFC 3339 date-time, as JSON Schema's "date-time" means; ajv needs formats registered to check them.
-const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/i;
+export const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/i;
 
 let compiled: ((data: unknown) => boolean) & { errors?: ErrorObject[] | null } | undefined;
 

@@ -3,8 +3,9 @@ import type { AnalysisResult, BlastRadius, TimelineEntry } from '../../../analyz
 import {
   blastRadiusHeadline,
   citationLabel,
+  commandLines,
+  describeAlternative,
   inReportOrder,
-  isCommand,
   oneLine,
   redactionText,
   skewText,
@@ -21,18 +22,22 @@ describe('format-common', () => {
     expect(citationLabel({ file: 'nodes/node-2/net/ip-addr.txt', line })).toBe(expected);
   });
 
-  it.each<[string, boolean]>([
-    ['ssh node-2 sudo ip link delete cni0', true],
-    ['kubectl -n shop delete pod checkout-7d9c5b8f6-x2k4p', true],
-    ['sudo iptables-legacy-save | grep -c KUBE-', true],
-    ['KUBECONFIG=/etc/kubernetes/admin.conf kubectl get nodes -o wide', true],
-    ['grep -r cni0 .', true],
-    ['Remove reservations outside 10.244.1.0/24 from that folder.', false],
-    ['Watch the replacements start: kubectl get pods -A -o wide', false],
-    ['then delete the failing pods', false],
-    ['On node-2:', false],
-  ])('isCommand(%j) is %s', (step, expected) => {
-    expect(isCommand(step)).toBe(expected);
+  it.each<[string, string, string[]]>([
+    ['a one-line command as it is', 'ssh node-2 sudo ip link delete cni0', ['ssh node-2 sudo ip link delete cni0']],
+    ['a long command whole, never re-wrapped', `kubectl get pods -A -o wide ${'--field-selector spec.nodeName=node-2 '.repeat(4).trim()}`, [`kubectl get pods -A -o wide ${'--field-selector spec.nodeName=node-2 '.repeat(4).trim()}`]],
+    ['a multi-line command line by line, without a trailing empty line', 'for p in a b; do\n  kubectl delete pod "$p"\ndone\n', ['for p in a b; do', '  kubectl delete pod "$p"', 'done']],
+    ['escapes and bidi overrides visible', 'echo \u001b[2J \u202eok', ['echo \\x1b[2J \\u202eok']],
+  ])('commandLines keeps %s', (_what, command, expected) => {
+    expect(commandLines(command)).toEqual(expected);
+  });
+
+  it.each<[string, string]>([
+    ['node-podcidr-changed:node-2', "node-podcidr-changed: node-2's podCIDR changed when it was registered again (low confidence)"],
+    // Alternatives are finding ids: a bare rule id (the old shape) or an unknown id is shown as it is.
+    ['node-podcidr-changed', 'node-podcidr-changed'],
+    ['node-podcidr-changed:node-9', 'node-podcidr-changed:node-9'],
+  ])('describeAlternative(%j)', (findingId, expected) => {
+    expect(describeAlternative(findingId, flannelConflict.findings)).toBe(expected);
   });
 
   it.each<[BlastRadius['kind'], string[], string[], string]>([
@@ -88,6 +93,29 @@ describe('format-common', () => {
     expect(ordered.diagnoses.map((d) => d.pod)).toEqual(['a/high-1', 'a/high-2', 'a/medium', 'a/low']);
     expect(ordered.timeline.map((e) => e.text)).toEqual(['first', 'second', 'third']);
     expect(shuffled.diagnoses[0]!.pod).toBe('a/low');
+  });
+
+  it('orders diagnoses of equal confidence by score, highest first, and never above a surer one', () => {
+    const d0 = flannelConflict.diagnoses[0]!;
+    const shuffled: AnalysisResult = {
+      ...flannelConflict,
+      diagnoses: [
+        { ...d0, pod: 'a/medium-top', confidence: 'medium', score: 99 },
+        { ...d0, pod: 'a/high-0.4', score: 0.4 },
+        { ...d0, pod: 'a/high-0.9-warning', severity: 'warning', score: 0.9 },
+        { ...d0, pod: 'a/high-0.9-critical', score: 0.9 },
+        { ...d0, pod: 'a/high-negative', score: -1 },
+        { ...d0, pod: 'a/high-0.7', score: 0.7 },
+      ],
+    };
+    expect(inReportOrder(shuffled).diagnoses.map((d) => d.pod)).toEqual([
+      'a/high-0.9-critical', // equal score: severity decides
+      'a/high-0.9-warning',
+      'a/high-0.7',
+      'a/high-0.4',
+      'a/high-negative',
+      'a/medium-top', // a higher score does not outrank a surer diagnosis
+    ]);
   });
 });
 

@@ -117,8 +117,12 @@ export const flannelConflict: AnalysisResult = {
         pods: [CHECKOUT, COREDNS],
         explanation: 'node-1 and node-3 have cni0 = the .1 of their own podCIDR; only node-2 was registered again (09:37:58) and kept its old cni0 address.',
       },
-      nextStep: 'On node-2: sudo ip link delete cni0 (the bridge plugin recreates it as 10.244.1.1/24 for the next pod), then delete the failing pods.',
-      alternatives: ['node-podcidr-changed'],
+      nextStep: {
+        text: 'Delete cni0 on node-2 (the bridge plugin recreates it as 10.244.1.1/24 for the next pod), then delete the failing pods.',
+        command: 'ssh node-2 sudo ip link delete cni0',
+      },
+      alternatives: ['node-podcidr-changed:node-2'],
+      score: 0.94,
     };
   }),
   findings: [
@@ -133,10 +137,10 @@ export const flannelConflict: AnalysisResult = {
       scope: { nodes: ['node-2'], pods: [CHECKOUT, COREDNS] },
       citations: [cite.cni0Addr, cite.subnetEnv, cite.podCidr, cite.checkoutEvent, cite.checkoutKubelet],
       remediation: [
-        'ssh node-2 sudo ip link delete cni0',
-        'kubectl -n shop delete pod checkout-7d9c5b8f6-x2k4p',
-        'kubectl -n kube-system delete pod coredns-5d78c9869d-qlm8v',
-        'Watch the replacements start: kubectl get pods -A -o wide --field-selector spec.nodeName=node-2',
+        { text: 'Delete the stale bridge on node-2; the bridge plugin recreates it with 10.244.1.1/24.', command: 'ssh node-2 sudo ip link delete cni0' },
+        { text: 'Delete the failing checkout pod so its ReplicaSet re-creates it.', command: 'kubectl -n shop delete pod checkout-7d9c5b8f6-x2k4p' },
+        { text: 'Delete the failing CoreDNS pod the same way.', command: 'kubectl -n kube-system delete pod coredns-5d78c9869d-qlm8v' },
+        { text: 'Watch the replacements start on node-2.', command: 'kubectl get pods -A -o wide --field-selector spec.nodeName=node-2' },
       ],
       confirmWith: ['The kube-flannel pod log on node-2 (forbidden in this bundle): the subnet lease flannel acquired at 09:38'],
       cni: true,
@@ -151,7 +155,10 @@ export const flannelConflict: AnalysisResult = {
         'node-2 was deleted and registered again at 09:37:58 and got 10.244.1.0/24. Reservations and routes from the old range may remain. This alone produces the same symptom, but here the stale cni0 address explains every failure, so it ranks lower.',
       scope: { nodes: ['node-2'], pods: [] },
       citations: [cite.registered, cite.nodeCreated],
-      remediation: ['ssh node-2 ls /var/lib/cni/networks/cbr0', 'Remove reservations outside 10.244.1.0/24 from that folder.'],
+      remediation: [
+        { text: 'List the host-local reservations on node-2.', command: 'ssh node-2 ls /var/lib/cni/networks/cbr0' },
+        { text: 'Remove reservations outside 10.244.1.0/24 from that folder.' },
+      ],
       confirmWith: ['nodes/node-2/cni/networks.ls: host-local reservations from the old range'],
       cni: true,
     },
@@ -295,8 +302,12 @@ export const nodeOnly: AnalysisResult = {
         pods: [],
         explanation: 'Only worker-7 is in this node-only bundle; nodes built from the same image probably share the mismatch.',
       },
-      nextStep: 'Pin Calico to the backend kube-proxy uses: kubectl -n calico-system set env daemonset/calico-node FELIX_IPTABLESBACKEND=Legacy',
+      nextStep: {
+        text: 'Pin Calico to the iptables backend kube-proxy uses (legacy).',
+        command: 'kubectl -n calico-system set env daemonset/calico-node FELIX_IPTABLESBACKEND=Legacy',
+      },
       alternatives: [],
+      score: 0.9,
     },
   ],
   findings: [
@@ -309,7 +320,11 @@ export const nodeOnly: AnalysisResult = {
       message: 'crictl pods lists one sandbox as NotReady since 10:02; kubelet keeps retrying it.',
       scope: { nodes: ['worker-7'], pods: [HOSTILE_POD] },
       citations: [{ file: 'nodes/worker-7/cri/pods.json', line: 31, excerpt: '      "name": "<script>alert(1)</script>",' }, hostileCitation],
-      remediation: ['crictl pods --state NotReady'],
+      remediation: [
+        { text: 'List the NotReady sandboxes on worker-7.', command: 'ssh worker-7 sudo crictl pods --state NotReady' },
+        // A command with the bundle's (hostile) pod name filled in: it must stay text in every format.
+        { text: 'See why kubelet keeps retrying the pod.', command: `kubectl -n default describe pod '${HOSTILE_POD.slice('default/'.length)}'` },
+      ],
       confirmWith: [],
       cni: false,
     },
@@ -324,8 +339,8 @@ export const nodeOnly: AnalysisResult = {
       scope: { nodes: ['worker-7'], pods: [] },
       citations: [nftWarning, legacyRule, caliRule],
       remediation: [
-        'kubectl -n calico-system set env daemonset/calico-node FELIX_IPTABLESBACKEND=Legacy',
-        'Or move kube-proxy to nft: use an image whose iptables is iptables-nft, then reboot worker-7 to clear the legacy tables.',
+        { text: 'Pin Calico to the legacy backend kube-proxy uses.', command: 'kubectl -n calico-system set env daemonset/calico-node FELIX_IPTABLESBACKEND=Legacy' },
+        { text: 'Or move kube-proxy to nft: use an image whose iptables is iptables-nft, then reboot worker-7 to clear the legacy tables.' },
       ],
       confirmWith: ['nodes/worker-7/net/nft-ruleset.txt (timed out here): the nf_tables view of the same rules'],
       cni: true,
@@ -339,7 +354,7 @@ export const nodeOnly: AnalysisResult = {
       message: 'conntrack -S shows insert_failed=212 on cpu=1: racing NAT of parallel UDP packets (DNS) drops some of them.',
       scope: { nodes: ['worker-7'], pods: [] },
       citations: [{ file: 'nodes/worker-7/net/conntrack-stats.txt', line: 2, excerpt: 'cpu=1   \tfound=0 invalid=1180 insert=0 insert_failed=212 drop=212 early_drop=0 error=0 search_restart=3' }],
-      remediation: ['Check again after the backend fix: conntrack -S'],
+      remediation: [{ text: 'Check again after the backend fix: insert_failed should stop growing.', command: 'ssh worker-7 sudo conntrack -S' }],
       confirmWith: [],
       cni: true,
     },

@@ -94,6 +94,12 @@ describe('HTML report in headless Chromium: what a person sees', () => {
     expect(await card.locator('[data-testid="citation"]').allInnerTexts()).toContain('nodes/node-2/net/ip-addr.txt:7');
     expect(await card.locator('[data-testid="blast-radius"]').innerText()).toContain('node node-2 only: pods scheduled there are affected; 2 failing pods in this bundle');
     expect(await card.locator('[data-testid="next-step"]').innerText()).toContain('sudo ip link delete cni0');
+    expect(await card.locator('[data-testid="next-step"] [data-testid="command"]').innerText()).toBe('ssh node-2 sudo ip link delete cni0');
+    // The alternative is a finding id: it links to that finding's card.
+    const alternative = card.locator('[data-testid="alternative"]');
+    expect(await alternative.innerText()).toBe("node-podcidr-changed: node-2's podCIDR changed when it was registered again (low confidence)");
+    const target = (await alternative.getAttribute('href'))!;
+    expect(await page.locator(`[data-testid="finding"]${target}`).locator('[data-testid="finding-title"]').innerText()).toBe("node-2's podCIDR changed when it was registered again");
     const second = page.locator('[data-testid="diagnosis-card"]').nth(1);
     expect(await second.innerText()).toContain('Same root cause, blast radius and next step as shop/checkout-7d9c5b8f6-x2k4p above.');
     await page.close();
@@ -130,6 +136,32 @@ describe('HTML report in headless Chromium: what a person sees', () => {
     await warningCites.locator('summary').click();
     expect(await warningCites.locator('[data-testid="citation"]').first().innerText()).toBe('cluster/events.json:18');
     expect(await page.locator('[data-testid="finding"]').first().locator('[data-testid="remediation"]').innerText()).toContain('ssh node-2 sudo ip link delete cni0');
+    await page.close();
+  });
+
+  it('a step with a command shows it as <pre><code>, whole and alone; a text-only step is prose', async () => {
+    const { page } = await openReport(flannelConflict);
+    const steps = page.locator('[data-testid="finding"]').nth(1).locator('[data-testid="remediation-step"]');
+    expect(await steps.count()).toBe(2);
+    const command = steps.nth(0).locator('[data-testid="command"]');
+    expect(await steps.nth(0).locator('[data-testid="step-text"]').innerText()).toBe('List the host-local reservations on node-2.');
+    expect(await command.evaluate((el) => `${el.tagName}>${el.firstElementChild?.tagName}`)).toBe('PRE>CODE');
+    // What a reader copies is the command alone: the "$ " prompt is drawn by CSS, not text.
+    expect(await command.innerText()).toBe('ssh node-2 ls /var/lib/cni/networks/cbr0');
+    expect(await command.evaluate((el) => el.ownerDocument.defaultView!.getComputedStyle(el.firstElementChild!, '::before').content)).toBe('"$ "');
+    // One click selects the whole command, ready to copy.
+    await command.click();
+    expect(await command.evaluate((el) => el.ownerDocument.getSelection()?.toString())).toBe('ssh node-2 ls /var/lib/cni/networks/cbr0');
+    expect(await steps.nth(1).innerText()).toBe('Remove reservations outside 10.244.1.0/24 from that folder.');
+    expect(await steps.nth(1).locator('pre, code').count()).toBe(0);
+    await page.close();
+  });
+
+  it('a text-only next step is prose with no command block', async () => {
+    const { page } = await openReport({ ...nodeOnly, diagnoses: nodeOnly.diagnoses.map((d) => ({ ...d, nextStep: { text: 'Ask which iptables mode the image uses.' } })) });
+    const next = page.locator('[data-testid="next-step"]');
+    expect(await next.innerText()).toMatch(/Ask which iptables mode the image uses\.$/);
+    expect(await next.locator('pre, code').count()).toBe(0);
     await page.close();
   });
 
@@ -209,7 +241,8 @@ describe('HTML report: self-contained and safe with hostile bundle text', () => 
     const { page, url, requests, consoleErrors } = await openHtml(html);
     const links = await page.locator('[src], [href]').evaluateAll((els) => els.map((el) => el.getAttribute('src') ?? el.getAttribute('href') ?? ''));
     expect(links.length).toBeGreaterThan(0);
-    for (const link of links) expect(link).toMatch(/^(#[a-z-]+|data:,)$/);
+    for (const link of links) expect(link).toMatch(/^(#[\w-]+|data:,)$/);
+    for (const link of links.filter((l) => l.startsWith('#'))) expect(await page.locator(link).count(), link).toBe(1);
     await page.locator('[data-testid="timeline-filter"]').fill('node');
     await page.locator('details summary').first().click();
     await page.waitForTimeout(200);
@@ -228,6 +261,7 @@ describe('HTML report: self-contained and safe with hostile bundle text', () => 
     expect(cells[4]).toContain('note="</td><td>injected</td>"');
     expect(await page.locator('td', { hasText: /^injected$/ }).count()).toBe(0);
     expect(await page.locator('[data-testid="finding-scope"]').last().innerText()).toContain(HOSTILE_POD);
+    expect(await page.locator('[data-testid="command"]').last().innerText()).toBe("kubectl -n default describe pod '<script>alert(1)</script>'");
     expect(await page.getByText('\\x1b[2J\\x1b[32mALL CLEAR').count()).toBe(1);
     await page.waitForTimeout(200);
     expect(dialogs).toEqual([]);

@@ -45,10 +45,10 @@ function tables(markdown: string): string[][] {
   return blocks;
 }
 
-/** Markdown with code spans and fenced blocks removed: what a renderer parses as markup. */
+/** Markdown with code spans and fenced blocks (also those indented in a list item) removed: what a renderer parses as markup. */
 function outsideCode(markdown: string): string {
   return markdown
-    .replace(/^(`{3,})[^\n]*\n[\s\S]*?^\1$/gm, '')
+    .replace(/^( *)(`{3,})[^\n]*\n[\s\S]*?^\1\2$/gm, '')
     .replace(/(`+)(?!`)[\s\S]*?(?<!`)\1(?!`)/g, '');
 }
 
@@ -59,7 +59,7 @@ describe('markdown report: the summary a support engineer pastes', () => {
       [
         '**cni-evidence: 2 failing pods diagnosed** · 3 findings (1 critical, 1 warning, 1 info)',
         '',
-        '- `shop/checkout-7d9c5b8f6-x2k4p` on `node-2`: **Bridge cni0 has an address from an old pod subnet** (critical, high confidence). Next: On node-2: sudo ip link delete cni0 (the bridge plugin recreates it as 10.244.1.1/24 for the next pod), then delete the failing pods.',
+        '- `shop/checkout-7d9c5b8f6-x2k4p` on `node-2`: **Bridge cni0 has an address from an old pod subnet** (critical, high confidence). Next: Delete cni0 on node-2 (the bridge plugin recreates it as 10.244.1.1/24 for the next pod), then delete the failing pods. `ssh node-2 sudo ip link delete cni0`',
         '- `kube-system/coredns-5d78c9869d-qlm8v` on `node-2`: **Bridge cni0 has an address from an old pod subnet** (critical, high confidence). Same cause as `shop/checkout-7d9c5b8f6-x2k4p`.',
       ],
     ],
@@ -68,7 +68,7 @@ describe('markdown report: the summary a support engineer pastes', () => {
       [
         '**cni-evidence: 1 node-level problem** · 3 findings (1 critical, 1 warning, 1 info)',
         '',
-        '- node `worker-7` (no failing pod): **kube-proxy and Calico write to different iptables backends** (critical, high confidence). Next: Pin Calico to the backend kube-proxy uses: kubectl -n calico-system set env daemonset/calico-node FELIX\\_IPTABLESBACKEND=Legacy',
+        '- node `worker-7` (no failing pod): **kube-proxy and Calico write to different iptables backends** (critical, high confidence). Next: Pin Calico to the iptables backend kube-proxy uses (legacy). `kubectl -n calico-system set env daemonset/calico-node FELIX_IPTABLESBACKEND=Legacy`',
       ],
     ],
     ['healthy', ['**cni-evidence: No problem found** · 1 finding (1 info)', '', 'No failing pod and no critical or warning finding. Ran 41 rules over 96 files (5120 records) from 2 nodes (node-5e21, node-a0c4) in 0.4 s.']],
@@ -95,7 +95,22 @@ describe('markdown report: details', () => {
   it.each<[string, AnalysisResult, string]>([
     ['a chain step with its proof', flannelConflict, '| 5 | Node state | cni0 on node-2 still has 10.244.7.1/24 from an earlier flannel lease | `nodes/node-2/net/ip-addr.txt:7` |'],
     ['a citation with its excerpt', flannelConflict, '| `nodes/node-2/net/ip-addr.txt:7` | `inet 10.244.7.1/24 brd 10.244.7.255 scope global cni0` |'],
-    ['remediation as a fenced sh block', flannelConflict, '```sh\nssh node-2 ls /var/lib/cni/networks/cbr0\n# Remove reservations outside 10.244.1.0/24 from that folder.\n```'],
+    [
+      'a step with a command as its text, then a fenced sh block inside the list item',
+      flannelConflict,
+      '**Remediation:**\n\n1. Delete the stale bridge on node-2; the bridge plugin recreates it with 10.244.1.1/24.\n   ```sh\n   ssh node-2 sudo ip link delete cni0\n   ```\n2. Delete the failing checkout pod',
+    ],
+    [
+      'a text-only step as prose, not in a code block',
+      flannelConflict,
+      '   ```sh\n   ssh node-2 ls /var/lib/cni/networks/cbr0\n   ```\n2. Remove reservations outside 10.244.1.0/24 from that folder.\n\n**To confirm, collect:**',
+    ],
+    [
+      'the next step: text, then its command as a fenced sh block',
+      flannelConflict,
+      '**Next step:**\n\nDelete cni0 on node-2 (the bridge plugin recreates it as 10.244.1.1/24 for the next pod), then delete the failing pods.\n```sh\nssh node-2 sudo ip link delete cni0\n```\n',
+    ],
+    ['a hostile pod name in a command kept verbatim in its block', nodeOnly, "   ```sh\n   kubectl -n default describe pod '<script>alert(1)</script>'\n   ```"],
     ['the forbidden gap', flannelConflict, '| `cluster/logs/kube-flannel/kube-flannel-ds-8x7kq/kube-flannel.log` |  | forbidden | pods "kube-flannel-ds-8x7kq" is forbidden'],
     ['the truncated journal', flannelConflict, '| `nodes/node-2/journal/kubelet.log` | `node-2` | truncated | cut at the 64 MiB cap'],
     ['the inconclusive rule', flannelConflict, '| `host-local-ipam-leak` | node node-2 | The host-local reservations on node-2 were not collected'],
@@ -103,6 +118,25 @@ describe('markdown report: details', () => {
     ['a timeline row', flannelConflict, '| `2026-11-22T09:41:07.498Z` | `node-2` | `shop/checkout-7d9c5b8f6-x2k4p` | runtime (error) | RunPodSandbox failed: plugin type="flannel"'],
   ])('shows %s', (_what, result, expected) => {
     expect(renderMarkdown(result)).toContain(expected);
+  });
+
+  it('gives a text-only next step as prose, in the summary and in the details', () => {
+    const result: AnalysisResult = { ...nodeOnly, diagnoses: nodeOnly.diagnoses.map((d) => ({ ...d, nextStep: { text: 'Ask which *iptables* mode the image uses.' } })) };
+    const markdown = renderMarkdown(result);
+    expect(markdown).toContain('Next: Ask which \\*iptables\\* mode the image uses.\n');
+    expect(markdown).toContain('**Next step:**\n\nAsk which \\*iptables\\* mode the image uses.\n\n## Findings');
+  });
+
+  it('numbers steps past 9 with the item indent that keeps each block inside its item', () => {
+    const steps = Array.from({ length: 10 }, (_, i) => ({ text: `Step ${i + 1}.`, command: `echo ${i + 1}` }));
+    const markdown = renderMarkdown({ ...healthy, findings: [{ ...healthy.findings[0]!, remediation: steps }] });
+    expect(markdown).toContain('9. Step 9.\n   ```sh\n   echo 9\n   ```\n10. Step 10.\n    ```sh\n    echo 10\n    ```\n');
+  });
+
+  it('fences a command that carries backticks and newlines so it cannot end its block early', () => {
+    const step = { text: 'Odd.', command: 'echo ```\nls `pwd`' };
+    const markdown = renderMarkdown({ ...healthy, findings: [{ ...healthy.findings[0]!, remediation: [step] }] });
+    expect(markdown).toContain('1. Odd.\n   ````sh\n   echo ```\n   ls `pwd`\n   ````\n');
   });
 
   it('orders findings by severity and skips the diagnoses section when there are none', () => {
@@ -173,5 +207,9 @@ describe('markdown building blocks', () => {
   it('fences a block with more backticks than any run inside it', () => {
     expect(fenced(['echo ```', 'ls'], 'sh')).toEqual(['````sh', 'echo ```', 'ls', '````']);
     expect(fenced(['ls'], 'sh')).toEqual(['```sh', 'ls', '```']);
+  });
+
+  it('indents every line of a fenced block, multi-line commands included, but not its blank lines', () => {
+    expect(fenced(['a\n\nb'], 'sh', '   ')).toEqual(['   ```sh', '   a', '', '   b', '   ```']);
   });
 });

@@ -36,8 +36,14 @@ describe('text report: the answer comes first', () => {
   it('gives blast radius and the next step with this bundle’s names', () => {
     const text = plain(flannelConflict);
     expect(text).toContain('Blast radius: node node-2 only: pods scheduled there are affected; 2 failing pods in this bundle');
-    expect(text).toMatch(/NEXT STEP: On node-2: sudo ip link delete cni0/);
+    expect(text).toMatch(/NEXT STEP: Delete cni0 on node-2 \(the bridge plugin recreates it as 10\.244\.1\.1\/24 for the next\n {13}pod\), then delete the failing pods\.\n {13}\$ ssh node-2 sudo ip link delete cni0\n/);
     expect(text).toContain("Also considered: node-podcidr-changed: node-2's podCIDR changed when it was registered again (low");
+  });
+
+  it('gives a text-only next step as prose, with no $ line', () => {
+    const text = plain({ ...flannelConflict, diagnoses: flannelConflict.diagnoses.map((d) => ({ ...d, nextStep: { text: 'Ask the cluster admin why node-2 was registered again.' } })) });
+    expect(text).toContain('  NEXT STEP: Ask the cluster admin why node-2 was registered again.\n  Also considered:');
+    expect(text).not.toMatch(/^ {13}\$ /m);
   });
 
   it('shows a second pod with the same cause briefly, with its own proof only', () => {
@@ -63,8 +69,8 @@ describe('text report: the answer comes first', () => {
 describe('text report: findings, timeline, gaps', () => {
   it.each<[string, string]>([
     ['a citation as file:line', '      nodes/node-2/net/ip-addr.txt:7\n        │ inet 10.244.7.1/24 brd 10.244.7.255 scope global cni0'],
-    ['a command to run', '      $ ssh node-2 sudo ip link delete cni0'],
-    ['a prose step', '      Remove reservations outside 10.244.1.0/24 from that folder.'],
+    ['a step with a command: its text, then the command on an indented $ line', '    Fix:\n      1. Delete the stale bridge on node-2; the bridge plugin recreates it with 10.244.1.1/24.\n         $ ssh node-2 sudo ip link delete cni0\n      2. Delete the failing checkout pod'],
+    ['a text-only step as prose, with no $ line', '         $ ssh node-2 ls /var/lib/cni/networks/cbr0\n      2. Remove reservations outside 10.244.1.0/24 from that folder.\n    To confirm, collect:'],
     ['what would confirm it', '    To confirm, collect:\n      - nodes/node-2/cni/networks.ls: host-local reservations from the old range'],
     ['a forbidden gap with the API message', '  forbidden  cluster/logs/kube-flannel/kube-flannel-ds-8x7kq/kube-flannel.log\n             pods "kube-flannel-ds-8x7kq" is forbidden'],
     ['a truncated journal', '  truncated  nodes/node-2/journal/kubelet.log\n             cut at the 64 MiB cap'],
@@ -157,6 +163,10 @@ describe('text report: terminal safety and layout', () => {
     expect(coloured).not.toContain('\u202e');
     expect(plain(nodeOnly)).toContain('status \\x1b[2J\\x1b[32mALL CLEAR\\x1b[0m \\u202egnp.exe');
     expect(plain(nodeOnly)).toContain(`[${HOSTILE_POD}]`);
+    const hostileCommand = { text: 'Hostile.', command: 'echo \u001b[2J\u001b[32mALL CLEAR \u202egnp.exe' };
+    const withCommand: AnalysisResult = { ...nodeOnly, findings: [{ ...nodeOnly.findings[0]!, remediation: [hostileCommand] }] };
+    expect(renderText(withCommand, { color: true })).not.toMatch(/\u001b\[2J|\u202e/);
+    expect(plain(withCommand)).toContain('$ echo \\x1b[2J\\x1b[32mALL CLEAR \\u202egnp.exe\n');
   });
 
   it.each(fixtureNames)('%s: lines fit 100 columns unless one unbreakable word is longer', (name) => {
@@ -166,6 +176,17 @@ describe('text report: terminal safety and layout', () => {
         expect(line, line).toMatch(/\S{40,}/);
       }
     }
+  });
+
+  it('never wraps a command: each of its lines stays whole so it pastes as written', () => {
+    const long = `kubectl get pods -A -o wide --field-selector spec.nodeName=node-2 ${'--sort-by=.metadata.creationTimestamp '.repeat(3).trim()}`;
+    const multi = 'for p in $(kubectl -n shop get pods -o name); do\n  kubectl -n shop delete "$p"\ndone';
+    const finding = { ...flannelConflict.findings[1]!, remediation: [{ text: 'A long one.', command: long }, { text: 'A loop.', command: multi }] };
+    const text = plain({ ...flannelConflict, findings: [finding] });
+    expect(long.length).toBeGreaterThan(100);
+    expect(text).toContain(`      1. A long one.\n         $ ${long}\n`);
+    expect(text).toContain('      2. A loop.\n         $ for p in $(kubectl -n shop get pods -o name); do\n             kubectl -n shop delete "$p"\n           done\n');
+    expect(renderText({ ...flannelConflict, findings: [finding] }, { color: true })).toContain(`${ESC}[2m$${ESC}[22m ${ESC}[32m${long}${ESC}[39m`);
   });
 
   it('keeps 64-hex sandbox ids and paths whole when wrapping', () => {

@@ -1,0 +1,231 @@
+/**
+ * One streaming pass over a bundle: each file goes to the parser its path calls for, and the
+ * records land in the Evidence store under their node or the cluster.
+ */
+import type { Readable } from 'node:stream';
+import { nodePaths, parseNodePath } from '../../shared/bundle/paths.js';
+import { readBundle, type ReadOptions } from '../../shared/bundle/reader.js';
+import {
+  isParseProblem,
+  parsersForBundle,
+  parserForPath,
+  type CniCacheRecord,
+  type CniConfigRecord,
+  type DescribeRecord,
+  type HostLocalRecord,
+  type IpAddrRecord,
+  type IpLinkRecord,
+  type IpRouteRecord,
+  type IpRuleRecord,
+  type IptablesRecord,
+  type JournalRecord,
+  type K8sRecord,
+  type LineParser,
+  type LogRecordBase,
+  type LsRecord,
+  type ParseProblem,
+  type SubnetEnvRecord,
+} from '../parsers/index.js';
+import { forEachLine, readText } from './lines.js';
+import { emptyClusterEvidence, emptyNodeEvidence, type Evidence, type LogFile, type NodeEvidence } from './types.js';
+
+/** Text files larger than this are parsed from their first bytes only (configs are tiny; this is a guard). */
+const MAX_TEXT_BYTES = 64 * 1024 * 1024;
+/** Small raw files kept verbatim for rules (dmesg tails, sysctl, CRI JSON, runtime config). */
+const MAX_RAW_BYTES = 4 * 1024 * 1024;
+/** Per log file, the interesting records kept; a flood of one error is counted, not stored. */
+const MAX_RECORDS_PER_LOG = 50_000;
+
+export interface LoadOptions extends ReadOptions {}
+
+function sortByFile<T extends { file: string }>(records: T[]): T[] {
+  return records.sort((a, b) => (a.file < b.file ? -1 : a.file > b.file ? 1 : 0));
+}
+
+export async function loadEvidence(location: string, options: LoadOptions = {}): Promise<Evidence> {
+  const nodes = new Map<string, NodeEvidence>();
+  const cluster = emptyClusterEvidence();
+  const parseProblems: ParseProblem[] = [];
+  const pods = new Map<string, K8sRecord & { kind: 'k8s-pod' }>();
+  let files = 0;
+  let records = 0;
+  let bound = parsersForBundle();
+  // stderr of iptables-save lives in the manifest; the parser needs it beside the text.
+  let stderrByPath = new Map<string, string>();
+
+  const node = (name: string): NodeEvidence => {
+    let found = nodes.get(name);
+    if (!found) nodes.set(name, (found = emptyNodeEvidence(name)));
+    return found;
+  };
+
+  async function parseLines<R>(parser: LineParser<R>, file: string, content: Readable): Promise<LogFile<R>> {
+    const log: LogFile<R> = { file, records: [], linesSeen: 0, recordsDropped: 0 };
+    log.linesSeen = await forEachLine(content, (line, lineNo) => {
+      const out = parser.parseLine(line, lineNo, file);
+      if (out === null) return;
+      if (isParseProblem(out)) {
+        if (parseProblems.length < 10_000) parseProblems.push(out);
+        return;
+      }
+      if (log.records.length < MAX_RECORDS_PER_LOG) log.records.push(out as R);
+      else log.recordsDropped += 1;
+    });
+    records += log.records.length;
+    return log;
+  }
+
+  const result = await readBundle(
+    location,
+    {
+      onManifest(manifest) {
+        const networks = new Set<string>();
+        for (const artifact of manifest.artifacts) {
+          if (artifact.node) node(artifact.node).artifacts.set(artifact.path, artifact);
+          const net = /^nodes\/[^/]+\/cni\/networks\/([^/]+)\//.exec(artifact.path);
+          if (net) networks.add(net[1]!);
+          if (artifact.stderrExcerpt) stderrByPath.set(artifact.path, artifact.stderrExcerpt);
+        }
+        // Cache file names split better when the network names are known up front.
+        bound = parsersForBundle({ referenceTime: manifest.createdAt, knownNetworks: [...networks, 'containerd-net', 'cni-loopback'] });
+      },
+      async onFile(file, content) {
+        files += 1;
+        const path = file.path;
+        const onNode = parseNodePath(path);
+        const target = onNode ? node(onNode.node) : null;
+        const rest = onNode?.rest ?? '';
+
+        // Distro (k3s/rke2) CNI configs and listings are read like the standard ones.
+        const distro = /^distro\/([^/]+)\/cni\/(net\.d\/[^/]+|net\.d\.ls|bin\.ls)$/.exec(rest);
+        const choice = distro
+          ? distro[2]!.startsWith('net.d/')
+            ? { type: 'text' as const, parser: bound.text.cniConfig }
+            : { type: 'text' as const, parser: bound.text.lsListing }
+          : parserForPath(path, bound);
+
+        if (!choice) {
+          if (target) {
+            const { text } = await readText(content, MAX_RAW_BYTES);
+            target.texts.set(rest, { file: path, text });
+          } else if (path === 'cluster/version.json') {
+            cluster.version = { file: path, text: (await readText(content, MAX_RAW_BYTES)).text };
+          }
+          return;
+        }
+
+        if (choice.type === 'line') {
+          const log = await parseLines(choice.parser, path, content);
+          if (target) {
+            if (rest.startsWith('journal/')) target.journals.set(rest.slice('journal/'.length).replace(/\.log$/, ''), log as LogFile<JournalRecord>);
+            else target.logs.set(path, log as LogFile);
+          } else {
+            const m = /^cluster\/logs\/([^/]+)\/([^/]+)\/(.+?)(\.previous)?\.log$/.exec(path);
+            if (m) cluster.agentLogs.push({ ...(log as LogFile<LogRecordBase>), namespace: m[1]!, pod: m[2]!, container: m[3]!, previous: m[4] !== undefined });
+          }
+          return;
+        }
+
+        const { text, cut } = await readText(content, MAX_TEXT_BYTES);
+        if (cut) parseProblems.push({ file: path, line: 0, message: `only the first ${MAX_TEXT_BYTES} bytes were parsed` });
+        const stderr = stderrByPath.get(path);
+        const parsed =
+          choice.parser === bound.text.iptablesSave && stderr
+            ? bound.text.iptablesSave.parseWithStderr(text, path, stderr, `${path}#stderr`)
+            : choice.parser.parse(text, path);
+        parseProblems.push(...parsed.problems.slice(0, 1000));
+        records += parsed.records.length;
+        const out = parsed.records;
+
+        if (!target) {
+          for (const record of out as (K8sRecord | DescribeRecord | { kind: string })[]) {
+            switch (record.kind) {
+              case 'k8s-pod': {
+                const pod = record as K8sRecord & { kind: 'k8s-pod' };
+                // cluster/pods.json and cluster/<ns>/pods.json overlap; keep one per pod.
+                const key = `${pod.namespace}/${pod.name}`;
+                if (!pods.has(key) || path === 'cluster/pods.json') pods.set(key, pod);
+                break;
+              }
+              case 'k8s-event':
+                cluster.events.push(record as never);
+                break;
+              case 'k8s-node':
+                cluster.nodes.push(record as never);
+                break;
+              case 'k8s-daemonset':
+                cluster.daemonsets.push(record as never);
+                break;
+              case 'k8s-configmap':
+                cluster.configmaps.push(record as never);
+                break;
+              case 'k8s-status':
+                cluster.statuses.push(record as never);
+                break;
+              case 'describe-pod':
+                cluster.describePods.push(record as never);
+                break;
+              case 'describe-event':
+                cluster.describeEvents.push(record as never);
+                break;
+              default:
+                break;
+            }
+          }
+          return;
+        }
+
+        if (distro) {
+          const name = distro[1]!;
+          if (distro[2]!.startsWith('net.d/')) for (const c of out as CniConfigRecord[]) target.distroCniConfigs.push({ distro: name, config: c });
+          else if (distro[2] === 'bin.ls') target.distroBinListings.set(name, out as LsRecord[]);
+          return;
+        }
+        const n = onNode!.node;
+        if (rest.startsWith('cni/net.d/')) target.cniConfigs.push(...(out as CniConfigRecord[]));
+        else if (rest.startsWith('cni/results/')) target.cniCache.push(...(out as CniCacheRecord[]));
+        else if (rest.startsWith('cni/networks/')) target.hostLocal.push(...(out as HostLocalRecord[]));
+        else if (rest.startsWith('cni/flannel/')) target.flannelCache.push(...(out as CniConfigRecord[]));
+        else if (path === nodePaths.netDListing(n)) target.netDListing = out as LsRecord[];
+        else if (path === nodePaths.binListing(n)) target.binListing = out as LsRecord[];
+        else if (path === nodePaths.resultsListing(n)) target.resultsListing = out as LsRecord[];
+        else if (path === nodePaths.networksListing(n)) target.networksListing = out as LsRecord[];
+        else if (path === nodePaths.netnsListing(n)) target.netnsListing = out as LsRecord[];
+        else if (path === nodePaths.flannelSubnetEnv(n)) target.subnetEnv = (out as SubnetEnvRecord[])[0] ?? null;
+        else if (path === nodePaths.ipAddr(n) || path === nodePaths.ipLink(n)) {
+          for (const r of out as (IpLinkRecord | IpAddrRecord)[]) {
+            if (r.kind === 'ip-link') {
+              // ip-addr.txt and ip-link.txt both list links; keep one per interface.
+              if (!target.ipLinks.some((l) => l.index === r.index && l.name === r.name)) target.ipLinks.push(r);
+            } else target.ipAddrs.push(r);
+          }
+        } else if (path === nodePaths.ipRoute(n)) target.ipRoutes.push(...(out as IpRouteRecord[]));
+        else if (path === nodePaths.ipRule(n)) target.ipRules.push(...(out as IpRuleRecord[]));
+        else if (path === nodePaths.iptablesSave(n)) target.iptables.push(...(out as IptablesRecord[]));
+        else if (path === nodePaths.iptablesLegacySave(n)) target.iptablesLegacy.push(...(out as IptablesRecord[]));
+        else if (path === nodePaths.nftRuleset(n)) target.nft.push(...(out as never[]));
+        else if (path === nodePaths.conntrackStats(n)) target.conntrack.push(...(out as never[]));
+        else if (path === nodePaths.mounts(n)) target.mounts.push(...(out as never[]));
+        else if (path === nodePaths.df(n)) target.df.push(...(out as never[]));
+        else target.texts.set(rest, { file: path, text });
+      },
+    },
+    options,
+  );
+
+  for (const n of nodes.values()) {
+    sortByFile(n.cniConfigs);
+    sortByFile(n.cniCache);
+  }
+  cluster.pods = [...pods.values()];
+  return {
+    location,
+    manifest: result.manifest,
+    integrity: result.integrity,
+    artifacts: new Map(result.manifest.artifacts.map((a) => [a.path, a])),
+    nodes,
+    cluster,
+    parseProblems,
+    stats: { files, records },
+  };
+}

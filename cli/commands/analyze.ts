@@ -1,0 +1,49 @@
+import { writeFile } from 'node:fs/promises';
+import { Option, type Command } from 'commander';
+import { analyzeBundle } from '../../analyzer/analyze.js';
+import { FAIL_ON_LEVELS, failsOn, REPORT_FORMATS, renderReport, type FailOn, type ReportFormat } from '../../analyzer/reports/index.js';
+import { CniEvidenceError, ERROR_CODES } from '../../shared/errors.js';
+import { EXIT_FINDINGS, EXIT_OK } from '../exit-codes.js';
+import { colorEnabled } from '../terminal.js';
+import { readLimitOptions, type ReadLimitFlags } from './read-limits.js';
+
+interface AnalyzeFlags extends ReadLimitFlags {
+  format: ReportFormat;
+  output?: string;
+  failOn: FailOn;
+  verbose: boolean;
+}
+
+export function registerAnalyze(program: Command, setExitCode: (code: number) => void): void {
+  const command = program
+    .command('analyze')
+    .description('replay a bundle offline and say what is wrong, where the proof is, and what to do (exit 1 on findings at --fail-on or worse)')
+    .argument('<bundle>', 'bundle .tgz or unpacked folder')
+    .addOption(new Option('-f, --format <format>', 'report format').choices(REPORT_FORMATS).default('text'))
+    .option('-o, --output <file>', 'write the report to a file instead of stdout')
+    .addOption(new Option('--fail-on <severity>', 'exit 1 when a finding is at this severity or worse').choices(FAIL_ON_LEVELS).default('warning'))
+    .option('-v, --verbose', 'the whole timeline and full excerpts', false)
+    .addHelpText('after', '\nExamples:\n  cni-evidence analyze bundle.tgz\n  cni-evidence analyze bundle.tgz --format markdown -o ticket.md\n  cni-evidence analyze bundle.tgz --format html -o report.html');
+  readLimitOptions(command).action(async (bundle: string, flags: AnalyzeFlags) => {
+    const result = await analyzeBundle(bundle, { limits: flags.limits });
+    const toTerminal = flags.output === undefined;
+    const report = renderReport(result, flags.format, { color: toTerminal && flags.format === 'text' && colorEnabled(process.stdout), verbose: flags.verbose });
+    if (flags.output) {
+      try {
+        await writeFile(flags.output, report);
+      } catch (error) {
+        throw new CniEvidenceError({
+          code: ERROR_CODES.OUTPUT_UNWRITABLE,
+          message: `cannot write the report to ${flags.output}: ${(error as Error).message}`,
+          hint: 'Pick a writable path for -o, or leave -o out to print to stdout.',
+          file: flags.output,
+          cause: error,
+        });
+      }
+      process.stderr.write(`wrote ${flags.format} report to ${flags.output}\n`);
+    } else {
+      process.stdout.write(report);
+    }
+    setExitCode(failsOn(result, flags.failOn) ? EXIT_FINDINGS : EXIT_OK);
+  });
+}
