@@ -8,7 +8,8 @@ import { toolVersion } from '../shared/bundle/version.js';
 import { EXIT_TOOL_ERROR } from './exit-codes.js';
 import { registerCommands } from './commands/index.js';
 
-export function buildProgram(setExitCode: (code: number) => void): Command {
+/** The program with the commands `argv` needs registered (see commands/index.ts: they load on demand). */
+export async function buildProgram(setExitCode: (code: number) => void, argv: readonly string[] = process.argv): Promise<Command> {
   const program = new Command();
   program
     .name(process.argv[1]?.includes('kubectl-cni_evidence') ? 'kubectl cni-evidence' : 'cni-evidence')
@@ -17,7 +18,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
-  registerCommands(program, setExitCode);
+  await registerCommands(program, setExitCode, argv);
   return program;
 }
 
@@ -37,10 +38,10 @@ export function reportError(error: unknown, stderr: NodeJS.WritableStream = proc
 
 export async function main(argv: string[]): Promise<number> {
   let exitCode = 0;
-  const program = buildProgram((code) => {
-    exitCode = code;
-  });
   try {
+    const program = await buildProgram((code) => {
+      exitCode = code;
+    }, argv);
     await program.parseAsync(argv);
     return exitCode;
   } catch (error) {

@@ -1,33 +1,76 @@
-import { StringDecoder } from 'node:string_decoder';
 import type { Readable } from 'node:stream';
+
+const LF = 0x0a;
+const CR = 0x0d;
 
 /**
  * Calls `onLine` for every line of a stream without holding more than one chunk and one partial
  * line: journals in a bundle can be gigabytes. Returns the number of lines.
+ *
+ * Lines are cut at the newline byte (UTF-8 never uses 0x0A inside a character) and each line is
+ * decoded on its own, so a line is a string of its own. Slicing one decoded chunk instead would
+ * hand out strings that point into the whole chunk: every record a parser keeps would then keep
+ * its chunk alive, and a journal with a kept line in every chunk would stay in memory whole.
+ * A UTF-8 byte order mark at the start is dropped; a CR before the newline is not part of the line.
  */
 export async function forEachLine(stream: Readable, onLine: (line: string, lineNo: number) => void): Promise<number> {
-  const decoder = new StringDecoder('utf8');
-  let carry = '';
+  // The bytes of the line in progress, kept as pieces: a long line over many chunks is joined once.
+  let parts: Buffer[] = [];
+  let partsLength = 0;
   let lineNo = 0;
   let first = true;
+  const emit = (bytes: Buffer, start: number, end: number): void => {
+    onLine(bytes.toString('utf8', start, end > start && bytes[end - 1] === CR ? end - 1 : end), ++lineNo);
+  };
   for await (const chunk of stream) {
-    let text = carry + decoder.write(chunk as Buffer);
+    let buf: Buffer = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : (chunk as Buffer);
+    let start = 0;
     if (first) {
-      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+      // Wait for three bytes before deciding on a byte order mark.
+      if (partsLength + buf.length < 3 && buf.indexOf(LF) === -1) {
+        parts.push(buf);
+        partsLength += buf.length;
+        continue;
+      }
+      if (partsLength > 0) {
+        buf = Buffer.concat([...parts, buf]);
+        parts = [];
+        partsLength = 0;
+      }
+      if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) start = 3;
       first = false;
     }
-    let start = 0;
-    let newline = text.indexOf('\n', start);
-    while (newline !== -1) {
-      const end = newline > start && text.charCodeAt(newline - 1) === 13 ? newline - 1 : newline;
-      onLine(text.slice(start, end), ++lineNo);
-      start = newline + 1;
-      newline = text.indexOf('\n', start);
+    let newline = buf.indexOf(LF, start);
+    if (newline === -1) {
+      const rest = start === 0 ? buf : buf.subarray(start);
+      parts.push(rest);
+      partsLength += rest.length;
+      continue;
     }
-    carry = text.slice(start);
+    if (partsLength > 0) {
+      const line = Buffer.concat([...parts, buf.subarray(start, newline)]);
+      parts = [];
+      partsLength = 0;
+      emit(line, 0, line.length);
+      start = newline + 1;
+      newline = buf.indexOf(LF, start);
+    }
+    while (newline !== -1) {
+      emit(buf, start, newline);
+      start = newline + 1;
+      newline = buf.indexOf(LF, start);
+    }
+    if (start < buf.length) {
+      const rest = buf.subarray(start);
+      parts.push(rest);
+      partsLength += rest.length;
+    }
   }
-  const rest = carry + decoder.end();
-  if (rest.length > 0) onLine(rest.endsWith('\r') ? rest.slice(0, -1) : rest, ++lineNo);
+  // A stream shorter than three bytes never left the byte-order-mark check: there is no mark.
+  if (partsLength > 0) {
+    const line = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+    emit(line, 0, line.length);
+  }
   return lineNo;
 }
 

@@ -4,6 +4,7 @@
  * separate rule (ipam-leaked): exhaustion says "full", leaks say "full of the dead".
  */
 import { ipv4ToNumber, parseCidr, usableAddresses } from './lib/cidr.js';
+import { classifyReservations, deadShareByNetwork } from './lib/host-local.js';
 import { defineRule } from './define.js';
 import type { HostLocalReservation } from '../parsers/index.js';
 
@@ -55,15 +56,19 @@ export default defineRule({
         ...used.slice(0, 3).map((r) => ctx.cite(r, `${r.ip} reserved by ${r.containerId ?? '?'} (${r.network})`)),
       ];
       const small = parseCidr(rangeText?.includes('/') ? rangeText : undefined);
+      // When most reservations belong to dead sandboxes, the pool is full of leaks: ipam-leaked is the cause.
+      const leak = network !== undefined ? deadShareByNetwork(classifyReservations(ctx.evidence, node)).get(network) : undefined;
+      const leaked = leak !== undefined && leak.dead.length * 2 >= leak.total;
       ctx.report({
         key: node.name,
-        confidence: failures.length > 0 && (full || reservations.length > 0) ? 'high' : failures.length > 0 || agentErrors.length > 0 ? 'medium' : 'low',
+        confidence: failures.length > 0 && (full || reservations.length > 0) && !leaked ? 'high' : failures.length > 0 || agentErrors.length > 0 ? 'medium' : 'low',
         severity: failures.length > 0 || agentErrors.length > 0 || nodeLogErrors.length > 0 ? 'critical' : 'warning',
         message:
           `On ${node.name}, IPAM has no free address${rangeFromError || rangeText ? ` in ${rangeFromError ?? rangeText}` : ''}` +
           (capacity !== undefined ? `: ${used.length} of ${capacity} addresses are reserved` : '') +
           `. Every new pod sandbox on the node fails its ADD until addresses are freed or the range grows.` +
-          (small && small.prefix >= 28 ? ` The range is very small (/${small.prefix}).` : ''),
+          (small && small.prefix >= 28 ? ` The range is very small (/${small.prefix}).` : '') +
+          (leaked ? ` ${leak!.dead.length} of the ${leak!.total} reservations belong to sandboxes that no longer exist: the range is full of leaks (see ipam-leaked).` : ''),
         scope: { nodes: [node.name], pods },
         citations,
         remediation: [

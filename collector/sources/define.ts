@@ -5,6 +5,7 @@
  * so one recipe can be executed in TypeScript on the node and rendered to a POSIX sh script for a
  * privileged pod; the two cannot drift. Cluster sources run against the Kubernetes API.
  */
+import type { ClusterContext } from '../cluster/context.js';
 
 /**
  * Node steps are data, not code: bundle paths are templates and commands are argv lists, so the
@@ -115,10 +116,8 @@ export const DEFAULT_NODE_RECIPE_OPTIONS: NodeRecipeOptions = {
   commandTimeoutMs: 30_000,
 };
 
-export interface ClusterSourceContext {
-  // Filled in by the cluster collector (issue 5): API clients, scope, writer, progress.
-  [key: string]: unknown;
-}
+/** API client, writer, discovered scope and settings, shared by every cluster source (collector/cluster/context.ts). */
+export type ClusterSourceContext = ClusterContext;
 
 export interface ClusterSourceDefinition<C = ClusterSourceContext> {
   id: string;

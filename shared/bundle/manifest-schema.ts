@@ -132,6 +132,11 @@ export const manifestSchema = {
         enabled: { type: 'boolean' },
         obfuscated: { type: 'boolean' },
         totals: { type: 'object', additionalProperties: { type: 'integer', minimum: 0 } },
+        keyId: {
+          type: 'string',
+          pattern: '^[0-9a-f]{16}$',
+          description: 'Fingerprint of the pseudonymization key (HMAC of a constant, not the key): bundles with one keyId share one mapping.',
+        },
       },
       required: ['enabled'],
       additionalProperties: false,

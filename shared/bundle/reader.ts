@@ -184,8 +184,10 @@ async function readTarball(location: string, visitor: BundleVisitor, limits: Rea
   let totalBytes = 0;
   const seenPaths = new Set<string>();
 
-  const source = createReadStream(location);
-  const gunzip = createGunzip();
+  const source = createReadStream(location, { highWaterMark: 256 * 1024 });
+  // Big output chunks: every chunk costs a round trip to the zlib thread, a tar parser call and a
+  // visitor wake-up, which at the default 16 KiB was a fifth of the time of a big bundle.
+  const gunzip = createGunzip({ chunkSize: 256 * 1024 });
   const parser = new Parser({ strict: true });
 
   // Entries are processed one at a time: node-tar emits the next only after the current one ends.

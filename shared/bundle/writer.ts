@@ -48,6 +48,11 @@ export interface WriteOptions {
 /** A content filter (redaction) applied to every artifact before it is hashed and stored. */
 export interface ContentFilter {
   forArtifact(path: string): { transform: Transform; counts: () => Record<string, number> } | null;
+  /**
+   * Last look at the manifest before it is validated and written: the filter's chance to clean
+   * the text the manifest itself carries (argv, errors, stderr excerpts) and to add its totals.
+   */
+  finalizeManifest?(manifest: Manifest): Manifest;
 }
 
 export interface BundleWriterOptions {
@@ -303,7 +308,8 @@ export class BundleWriter {
         hint: 'This is a bug in cni-evidence; please report it with the command you ran.',
       });
     }
-    const manifest = this.manifest(options);
+    const built = this.manifest(options);
+    const manifest = this.options.filter?.finalizeManifest ? this.options.filter.finalizeManifest(built) : built;
     const problems = manifestProblems(manifest);
     if (problems.length > 0) {
       throw new CniEvidenceError({

@@ -64,6 +64,34 @@ export function parseKlogHeader(s: string, from = 0): KlogHeader | undefined {
   return { letter, severity: klogSeverity(letter), month, day, clock, threadId, source, bodyStart: i };
 }
 
+/**
+ * Whether `parseKlogHeader(s, from)` would accept the header, without building it: the same
+ * checks, no allocation. The journal prefilter asks this for every line it may drop.
+ */
+export function isKlogHeader(s: string, from = 0): boolean {
+  const letter = s.charCodeAt(from);
+  // I, W, E, F
+  if (letter !== 73 && letter !== 87 && letter !== 69 && letter !== 70) return false;
+  for (let k = 1; k <= 4; k++) if (!isDigit(s.charCodeAt(from + k))) return false;
+  if (s.charCodeAt(from + 5) !== 32) return false;
+  let i = from + 6;
+  if (!(isDigit(s.charCodeAt(i)) && isDigit(s.charCodeAt(i + 1)) && s.charCodeAt(i + 2) === 58 && s.charCodeAt(i + 5) === 58)) return false;
+  i += 8;
+  if (s.charCodeAt(i) === 46) {
+    i++;
+    while (isDigit(s.charCodeAt(i))) i++;
+  }
+  if (s.charCodeAt(i) !== 32) return false;
+  while (s.charCodeAt(i) === 32) i++;
+  const tidStart = i;
+  while (isDigit(s.charCodeAt(i))) i++;
+  if (i === tidStart || s.charCodeAt(i) !== 32) return false;
+  i++;
+  const limit = Math.min(s.length, i + 200);
+  while (i < limit && s.charCodeAt(i) !== 93 && s.charCodeAt(i) !== 32) i++;
+  return s.charCodeAt(i) === 93;
+}
+
 export interface KlogBody {
   message: string;
   fields: Record<string, string>;

@@ -5,8 +5,8 @@
  */
 import type { ParseProblem, SourceRef } from '../types.js';
 import { problem } from './text.js';
-import { extractFacts, type CniOp, type PodRef } from './facts.js';
-import { parseKlogBody, parseKlogHeader, type KlogHeader } from './klog.js';
+import { extractFacts, type CniOp, type LogFacts, type PodRef } from './facts.js';
+import { isKlogHeader, parseKlogBody, parseKlogHeader, type KlogHeader } from './klog.js';
 import { looksLikeLogfmt, parseLogfmt, peekLogfmtValue } from './logfmt.js';
 import { normalizeLevel, textSeverity, type Severity } from './severity.js';
 import { isoFromMonthDay, normalizeTimestamp, type ReferenceTime } from './time.js';
@@ -56,6 +56,20 @@ export interface DecodedBody {
   openKey?: string;
 }
 
+const JSON_META_KEYS: ReadonlySet<string> = new Set(['level', 'severity', 'lvl', 'ts', 'time', 'timestamp', 'msg', 'message']);
+const LOGFMT_META_KEYS: ReadonlySet<string> = new Set(['level', 'lvl', 'time', 'ts', 't', 'msg']);
+
+/**
+ * `fields` without the keys the record carries elsewhere, in the same order as deleting them
+ * would leave. Copying instead of `delete` keeps the object in V8's fast mode: a deleted key
+ * turns it into a hash table several times the size, and a bundle keeps thousands of these.
+ */
+function without(all: Record<string, string>, drop: ReadonlySet<string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k of Object.keys(all)) if (!drop.has(k)) out[k] = all[k]!;
+  return out;
+}
+
 function jsonFieldText(v: unknown): string {
   return typeof v === 'string' ? v : JSON.stringify(v);
 }
@@ -69,12 +83,12 @@ export function decodeJsonBody(body: string): DecodedBody | undefined {
     return undefined;
   }
   if (!isObject(parsed)) return undefined;
-  const fields: Record<string, string> = {};
-  for (const [k, v] of Object.entries(parsed)) fields[k] = jsonFieldText(v);
-  const level = fields['level'] ?? fields['severity'] ?? fields['lvl'];
-  const timeText = fields['ts'] ?? fields['time'] ?? fields['timestamp'];
-  const message = fields['msg'] ?? fields['message'] ?? '';
-  for (const k of ['level', 'severity', 'lvl', 'ts', 'time', 'timestamp', 'msg', 'message']) delete fields[k];
+  const all: Record<string, string> = {};
+  for (const [k, v] of Object.entries(parsed)) all[k] = jsonFieldText(v);
+  const level = all['level'] ?? all['severity'] ?? all['lvl'];
+  const timeText = all['ts'] ?? all['time'] ?? all['timestamp'];
+  const message = all['msg'] ?? all['message'] ?? '';
+  const fields = without(all, JSON_META_KEYS);
   const out: DecodedBody = {
     format: 'json',
     severity: normalizeLevel(level) ?? 'info',
@@ -98,11 +112,11 @@ function epochTime(v: unknown): string | undefined {
 }
 
 export function decodeLogfmtBody(body: string): DecodedBody {
-  const { fields } = parseLogfmt(body);
-  const level = fields['level'] ?? fields['lvl'];
-  const timeText = fields['time'] ?? fields['ts'] ?? fields['t'];
-  const message = fields['msg'] ?? '';
-  for (const k of ['level', 'lvl', 'time', 'ts', 't', 'msg']) delete fields[k];
+  const all = parseLogfmt(body).fields;
+  const level = all['level'] ?? all['lvl'];
+  const timeText = all['time'] ?? all['ts'] ?? all['t'];
+  const message = all['msg'] ?? '';
+  const fields = without(all, LOGFMT_META_KEYS);
   const out: DecodedBody = { format: 'logfmt', severity: normalizeLevel(level) ?? 'info', message, fields };
   if (level !== undefined) out.level = level;
   if (timeText !== undefined) {
@@ -148,7 +162,7 @@ export function decodeBody(body: string, ref?: ReferenceTime): DecodedBody {
  */
 export function quickSeverity(body: string): Severity | undefined {
   const c = body[0];
-  if ((c === 'I' || c === 'W' || c === 'E' || c === 'F') && parseKlogHeader(body)) {
+  if ((c === 'I' || c === 'W' || c === 'E' || c === 'F') && isKlogHeader(body)) {
     return c === 'I' ? 'info' : c === 'W' ? 'warning' : 'error';
   }
   if (looksLikeLogfmt(body)) return normalizeLevel(peekLogfmtValue(body, 'level'));
@@ -171,10 +185,14 @@ export function isInteresting(severity: Severity | undefined, text: string): boo
   return INTERESTING.test(text);
 }
 
+/** The identifiers a decoded body names (what baseFromBody puts in the record). */
+export function factsOfBody(decoded: DecodedBody, extraTexts: readonly string[] = []): LogFacts {
+  return extractFacts([decoded.message, ...Object.values(decoded.fields), ...extraTexts], decoded.fields);
+}
+
 /** Builds the common record fields from a decoded body; the caller adds kind, file, line. */
 export function baseFromBody(decoded: DecodedBody, raw: string, extraTexts: readonly string[] = []): Omit<LogRecordBase, 'file' | 'line'> {
-  const texts = [decoded.message, ...Object.values(decoded.fields), ...extraTexts];
-  const facts = extractFacts(texts, decoded.fields);
+  const facts = factsOfBody(decoded, extraTexts);
   const out: Omit<LogRecordBase, 'file' | 'line'> = {
     severity: decoded.severity,
     message: decoded.message,

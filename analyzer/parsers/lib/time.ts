@@ -51,6 +51,14 @@ function pad(n: number, width = 2): string {
   return String(n).padStart(width, '0');
 }
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** Days of a month in the proleptic Gregorian calendar (what Date uses). */
+function daysInMonth(year: number, month: number): number {
+  if (month === 2 && year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0)) return 29;
+  return DAYS_IN_MONTH[month - 1]!;
+}
+
 /**
  * Builds the normalized string from wall-clock parts and a UTC offset in minutes. Returns
  * undefined for impossible dates (Feb 30) rather than letting Date roll them over.
@@ -66,12 +74,31 @@ export function isoFromParts(
   offsetMinutes = 0,
 ): string | undefined {
   if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return undefined;
+  const frac = (fraction.length >= 3 ? fraction : fraction.padEnd(3, '0')).slice(0, 9);
+  // Fast path (every kept log line comes here): a UTC time with whole fields in a four-digit year
+  // is already its own normalized form, no Date round trip needed; Date below gives the same text.
+  if (
+    offsetMinutes === 0 &&
+    year >= 1000 &&
+    year <= 9999 &&
+    Number.isInteger(year) &&
+    Number.isInteger(month) &&
+    Number.isInteger(day) &&
+    Number.isInteger(hour) &&
+    Number.isInteger(minute) &&
+    Number.isInteger(second) &&
+    hour >= 0 &&
+    minute >= 0 &&
+    second >= 0
+  ) {
+    if (day > daysInMonth(year, month)) return undefined;
+    return `${year}-${pad(month)}-${pad(day)}T${pad(hour)}:${pad(minute)}:${pad(Math.min(second, 59))}.${frac}Z`;
+  }
   const check = new Date(Date.UTC(year, month - 1, day));
   if (check.getUTCDate() !== day) return undefined;
   const ms = Date.UTC(year, month - 1, day, hour, minute, Math.min(second, 59)) - offsetMinutes * 60_000;
   const d = new Date(ms);
   if (Number.isNaN(d.getTime())) return undefined;
-  const frac = (fraction.length >= 3 ? fraction : fraction.padEnd(3, '0')).slice(0, 9);
   return (
     `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}` +
     `T${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}.${frac}Z`

@@ -1,0 +1,111 @@
+/**
+ * The benchmark's shape: 500 nodes, 5,000 pods, 50 of them stuck on 20 nodes, every request 20 ms
+ * late and every node collection 2 s long. With the default 16 workers the built CLI must finish
+ * in under 10 s and stay under 250 MB, which it can only do by listing in pages with field
+ * selectors, fetching events once and visiting only the nodes in scope.
+ *
+ * Each node pod answers, after 2 s, with the tar the real node script wrote for a prepared root
+ * (captured once), so ingestion does its full work 21 times without 21 shells running at once.
+ */
+import { spawn } from 'node:child_process';
+import { cpus, loadavg } from 'node:os';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterAll, describe, expect, it } from 'vitest';
+import { NODE_WRAPPER } from '../../../collector/cluster/fan-out.js';
+import { DEFAULT_MAX_BYTES, DEFAULT_TAIL_LINES } from '../../../collector/cluster/defaults.js';
+import { planNode } from '../../../collector/node/plan.js';
+import { renderPlanScript } from '../../../collector/node/sh-renderer.js';
+import { nodeRecipe } from '../../../collector/sources/node/index.js';
+import { BIN } from '../../helpers/cli.js';
+import { tempDir } from '../../helpers/tmp.js';
+import { largeCluster } from '../../kube-api/fixtures.js';
+import { startKubeApiServer } from '../../kube-api/server.js';
+import { makeNodeRoot, readBack } from './helpers.js';
+
+async function captureTar(root: string): Promise<Buffer> {
+  const script = renderPlanScript(planNode(nodeRecipe, { tailLines: DEFAULT_TAIL_LINES, maxBytes: DEFAULT_MAX_BYTES }));
+  const child = spawn('sh', ['-c', NODE_WRAPPER, 'cni-evidence-node', String(Buffer.byteLength(script))], { env: { ...process.env, CE_HOST: root }, stdio: ['pipe', 'pipe', 'ignore'] });
+  child.stdin.end(script);
+  const chunks: Buffer[] = [];
+  for await (const chunk of child.stdout) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/** Peak resident memory of a running process (VmHWM), polled until it exits. */
+function peakRss(pid: number, done: Promise<unknown>): Promise<number> {
+  let peak = 0;
+  let stopped = false;
+  void done.then(() => (stopped = true));
+  return new Promise((resolve) => {
+    const poll = async (): Promise<void> => {
+      const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+      const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
+      peak = Math.max(peak, kb * 1024);
+      if (stopped || status === '') resolve(peak);
+      else setTimeout(() => void poll(), 25);
+    };
+    void poll();
+  });
+}
+
+describe('a 500-node cluster with 50 stuck pods on 20 nodes, 20 ms per request, 2 s per node', async () => {
+  const dir = await tempDir('cni-evidence-scale-');
+  await makeNodeRoot(join(dir, 'root'), 'node-x', '10.244.7.0/24');
+  const tar = await captureTar(join(dir, 'root'));
+  const server = await startKubeApiServer({
+    fixture: largeCluster({ nodes: 500, pods: 5000, failingPods: 50, failingNodes: 20 }),
+    faults: [{ path: /./, latencyMs: 20 }],
+    execHandler: (ctx) => {
+      const stdout = new PassThrough();
+      const exit = new Promise<number>((resolve) => {
+        const timer = setTimeout(() => {
+          stdout.end(tar);
+          resolve(0);
+        }, 2000);
+        ctx.signal.addEventListener('abort', () => {
+          clearTimeout(timer);
+          resolve(137);
+        });
+      });
+      ctx.stdin?.resume();
+      return { stdout, stderr: null, exit };
+    },
+  });
+  afterAll(() => server.close());
+  const kubeconfig = join(dir, 'kubeconfig');
+  await server.writeKubeconfig(kubeconfig);
+  const out = join(dir, 'scale.tgz');
+  const started = Date.now();
+  const child = spawn(process.execPath, [BIN, 'collect', '--kubeconfig', kubeconfig, '-o', out], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stdout.resume();
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  const peak = await peakRss(child.pid!, exited);
+  const code = await exited;
+  const wallMs = Date.now() - started;
+
+  it('finishes in under 10 s and 250 MB with default workers, every node complete', async () => {
+    const requests = server.requests.filter((r) => !r.path.endsWith('/exec')).length;
+    // The 10 s budget is for a machine doing nothing else (as the benchmark runs); on a shared,
+    // oversubscribed CI box the API server and the collector fight for the same CPUs, so there
+    // only a gross regression fails. Memory does not depend on load: its bound always holds.
+    const load = loadavg()[0]!;
+    const busy = load > cpus().length;
+    console.log(`500-node run: ${wallMs} ms wall (process start to exit), peak RSS ${(peak / 1024 / 1024).toFixed(0)} MB, ${requests} API requests, load ${load.toFixed(1)} on ${cpus().length} CPUs`);
+    expect(code, stderr).toBe(0);
+    expect(wallMs).toBeLessThan(busy ? 30_000 : 10_000);
+    expect(peak).toBeGreaterThan(0);
+    expect(peak).toBeLessThan(250 * 1024 * 1024);
+    const b = await readBack(out);
+    expect(b.manifest.completion).toEqual({ state: 'complete' });
+    expect(b.manifest.request.pods).toHaveLength(50);
+    expect(b.manifest.request.nodes).toHaveLength(21);
+    expect(b.manifest.request.options).toMatchObject({ workers: 16 });
+    // No request per stuck pod: the Pending list found them all.
+    expect(server.requests.filter((r) => /^\/api\/v1\/namespaces\/default\/pods\/[^/]+$/.test(r.path))).toEqual([]);
+    expect(server.requests.filter((r) => r.path === '/api/v1/events')).toHaveLength(1);
+  });
+});
