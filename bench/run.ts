@@ -16,7 +16,8 @@ import { spawn } from 'node:child_process';
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { cpus, freemem, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { PassThrough } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import { FAILURE_GREP_PATTERN, generateBundle, parseBytes, sizedOptions } from './generate-bundle.js';
 import { hasGnuTime, mb, measure, median, secs, type Measured } from './measure.js';
@@ -89,6 +90,11 @@ function table(title: string, rows: Row[]): void {
   const text = (v: string | number | null | undefined) => (v === null || v === undefined ? '' : String(v));
   process.stdout.write(`\n### ${title}\n\n| ${cols.join(' | ')} |\n| ${cols.map(() => '---').join(' | ')} |\n`);
   for (const r of rows) process.stdout.write(`| ${cols.map((c) => text(r[c])).join(' | ')} |\n`);
+}
+
+/** Extra node flags for the measured CLI runs, e.g. BENCH_NODE_FLAGS='--cpu-prof --cpu-prof-dir=prof' to profile them. */
+function nodeFlags(): string[] {
+  return (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 }
 
 function fail(message: string): never {
@@ -179,7 +185,7 @@ async function analyzerCase(spec: string, args: Args, dir: string): Promise<void
     const runs: Measured[] = [];
     const report = join(dir, `bench-${m[1]}-report.json`);
     for (let i = 0; i < args.runs; i++) {
-      const r = await measure(process.execPath, [BIN, 'analyze', bundle, '--format', 'json', '-o', report]);
+      const r = await measure(process.execPath, [...nodeFlags(), BIN, 'analyze', bundle, '--format', 'json', '-o', report]);
       if (r.code !== 0 && r.code !== 1) fail(`analyze exited ${r.code}: ${r.stderr}`);
       runs.push(r);
     }
@@ -234,30 +240,52 @@ async function makeNodeRoot(root: string, podCIDR: string): Promise<void> {
   await mkdir(join(root, 'run/netns'), { recursive: true });
 }
 
-/**
- * A `journalctl` that answers like a busy node at the default tail: `-n` lines of kubelet or
- * containerd chatter (the generator's), so node tars carry realistic journals.
- */
-async function fakeJournalctl(dir: string, tailLines: number): Promise<string> {
-  const bin = join(dir, 'bin');
-  await mkdir(bin, { recursive: true });
+/** `-n` lines of kubelet and containerd chatter (the generator's), as `journalctl -o short-iso` prints them. */
+async function journalTails(dir: string, tailLines: number): Promise<Record<string, string>> {
   const scratch = join(dir, 'journal-src.tgz');
   // ~240 bytes a line: generate a little more than needed, keep the last `tailLines` lines.
   await generateBundle({ output: scratch, nodes: 2, journalBytes: tailLines * 260, agentLogBytes: 1024, failingNodes: 1, podsPerNode: 30 });
   const { readBundleTexts } = await import('../shared/bundle/reader.js');
   const { files } = await readBundleTexts(scratch);
   await rm(scratch, { force: true });
+  const out: Record<string, string> = {};
   for (const unit of ['kubelet', 'containerd']) {
     const text = files.get(`nodes/node-2/journal/${unit}.log`) ?? '';
-    await writeFile(join(dir, `${unit}.journal`), `${text.trimEnd().split('\n').slice(-tailLines).join('\n')}\n`);
+    out[unit] = `${text.trimEnd().split('\n').slice(-tailLines).join('\n')}\n`;
   }
-  const script = `#!/bin/sh\ncase "$*" in\n  *kubelet*) cat '${dir}/kubelet.journal' ;;\n  *containerd*) cat '${dir}/containerd.journal' ;;\n  *) echo '-- No entries --' ;;\nesac\n`;
-  await writeFile(join(bin, 'journalctl'), script);
-  await chmod(join(bin, 'journalctl'), 0o755);
-  return bin;
+  return out;
 }
 
-async function captureNodeTar(root: string, pathPrefix: string): Promise<Buffer> {
+/**
+ * The node script's tar with the kubelet and containerd journal steps answered by a busy node's
+ * tails: this machine's journalctl has no journal for a prepared root, and a bundle with empty
+ * journals would say nothing about the journal caps and the bundle size.
+ */
+async function withJournals(nodeTar: Buffer, dir: string, journals: Record<string, string>): Promise<Buffer> {
+  const tar = await import('tar');
+  const work = join(dir, 'node-tar');
+  await mkdir(work, { recursive: true });
+  const order: string[] = [];
+  await pipeline(Readable.from([nodeTar]), tar.t({ onReadEntry: (e) => void order.push(e.path) }));
+  await pipeline(Readable.from([nodeTar]), tar.x({ cwd: work }));
+  const steps: Record<string, string> = { 'journal-kubelet#0': journals.kubelet ?? '', 'journal-runtime#0': journals.containerd ?? '' };
+  for (const name of order.filter((p) => p.endsWith('.meta'))) {
+    const meta = await readFile(join(work, name), 'utf8');
+    const ref = /^ref=(.*)$/m.exec(meta)?.[1];
+    const text = ref !== undefined ? steps[ref] : undefined;
+    if (text === undefined) continue;
+    const n = name.slice(0, -'.meta'.length);
+    await writeFile(join(work, `${n}.out`), text);
+    await writeFile(join(work, `${n}.err`), '');
+    await writeFile(join(work, name), meta.replace(/^rc=.*$/m, 'rc=0').replace(/^size=.*$/m, `size=${Buffer.byteLength(text)}`));
+    for (const extra of [`${n}.out`, `${n}.err`]) if (!order.includes(extra)) order.splice(order.indexOf(name), 0, extra);
+  }
+  const chunks: Buffer[] = [];
+  for await (const chunk of tar.c({ cwd: work }, order)) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+async function captureNodeTar(root: string): Promise<Buffer> {
   const [{ NODE_WRAPPER }, { DEFAULT_MAX_BYTES, DEFAULT_TAIL_LINES }, { planNode }, { renderPlanScript }, { nodeRecipe }] = await Promise.all([
     import('../collector/cluster/fan-out.js'),
     import('../collector/cluster/defaults.js'),
@@ -267,7 +295,7 @@ async function captureNodeTar(root: string, pathPrefix: string): Promise<Buffer>
   ]);
   const script = renderPlanScript(planNode(nodeRecipe, { tailLines: DEFAULT_TAIL_LINES, maxBytes: DEFAULT_MAX_BYTES }));
   const child = spawn('sh', ['-c', NODE_WRAPPER, 'cni-evidence-node', String(Buffer.byteLength(script))], {
-    env: { ...process.env, CE_HOST: root, PATH: `${pathPrefix}:${process.env.PATH ?? ''}` },
+    env: { ...process.env, CE_HOST: root },
     stdio: ['pipe', 'pipe', 'ignore'],
   });
   child.stdin.end(script);
@@ -294,8 +322,7 @@ async function collectorCase(label: string, shape: CollectorShape, dir: string):
   const work = await mkdtemp(join(dir, 'cni-evidence-bench-collect-'));
   try {
     await makeNodeRoot(join(work, 'root'), '10.244.7.0/24');
-    const fakeBin = await fakeJournalctl(work, DEFAULT_TAIL_LINES);
-    const tar = await captureNodeTar(join(work, 'root'), fakeBin);
+    const tar = await withJournals(await captureNodeTar(join(work, 'root')), work, await journalTails(work, DEFAULT_TAIL_LINES));
     const server = await startKubeApiServer({
       fixture: largeCluster({ nodes: shape.nodes, pods: shape.pods, failingPods: shape.failingPods, failingNodes: shape.failingNodes }),
       faults: shape.latencyMs > 0 ? [{ path: /./, latencyMs: shape.latencyMs }] : [],
@@ -319,7 +346,7 @@ async function collectorCase(label: string, shape: CollectorShape, dir: string):
       const kubeconfig = join(work, 'kubeconfig');
       await server.writeKubeconfig(kubeconfig);
       const out = join(work, 'collected.tgz');
-      const r = await measure(process.execPath, [BIN, 'collect', '--kubeconfig', kubeconfig, '-o', out]);
+      const r = await measure(process.execPath, [...nodeFlags(), BIN, 'collect', '--kubeconfig', kubeconfig, '-o', out]);
       if (r.code !== 0) fail(`collect exited ${r.code}: ${r.stderr.slice(-2000)}`);
       const size = (await stat(out)).size;
       const { readBundle } = await import('../shared/bundle/reader.js');

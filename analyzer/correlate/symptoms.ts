@@ -52,10 +52,14 @@ function logMessage(record: LogRecordBase): string {
   return err && !record.message.includes(err) ? `${record.message}: ${err}` : record.message;
 }
 
+/** Whether a log record becomes a symptom (the loader keeps these first when it must thin a log). */
+export function isSymptomRecord(record: LogRecordBase): boolean {
+  return (record.severity === 'error' || record.severity === 'warning') && NETWORK_FAILURE.test(logMessage(record));
+}
+
 function symptomFromLog(record: LogRecordBase, node: string, stage: ChainStage): Symptom | null {
-  if (record.severity !== 'error' && record.severity !== 'warning') return null;
+  if (!isSymptomRecord(record)) return null;
   const message = logMessage(record);
-  if (!NETWORK_FAILURE.test(message)) return null;
   const symptom: Symptom = {
     pod: record.pod ? podKey(record.pod.namespace, record.pod.name) : null,
     node,

@@ -73,7 +73,10 @@ export function buildTimeline(evidence: Evidence, symptoms: readonly Symptom[]):
   for (const node of evidence.nodes.values()) {
     for (const log of node.logs.values()) entries.push(...logEntries(log.records, node.name, null, 'cni-plugin').filter((e) => !cited.has(`${e.citation.file}:${e.citation.line}`)));
   }
-  return entries.sort((a, b) => Date.parse(a.time) - Date.parse(b.time) || a.citation.file.localeCompare(b.citation.file) || a.citation.line - b.citation.line);
+  // Times parsed once, not twice per comparison: a big bundle has tens of thousands of entries.
+  const keyed = entries.map((entry) => ({ entry, at: Date.parse(entry.time) }));
+  keyed.sort((a, b) => a.at - b.at || a.entry.citation.file.localeCompare(b.entry.citation.file) || a.entry.citation.line - b.entry.citation.line);
+  return keyed.map((k) => k.entry);
 }
 
 /**

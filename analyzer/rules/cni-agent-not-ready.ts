@@ -126,7 +126,8 @@ function reportBroken(ctx: RuleContext, node: string, agent: AgentPod, down: Ret
   if (cause) citations.push(ctx.cite(cause.record));
   if (ds) citations.push(ctx.cite(ds, `DaemonSet ${ds.namespace}/${ds.name}: desired ${ds.desired}, ready ${ds.ready}, unavailable ${ds.unavailable}`));
 
-  const lastLine = lastError ? ` Its last error: "${oneLine(lastError.message + (lastError.fields['err'] && !lastError.message.includes(lastError.fields['err']) ? `: ${lastError.fields['err']}` : ''))}".` : '';
+  const detail = lastError ? lastError.fields['err'] ?? lastError.fields['error'] : undefined;
+  const lastLine = lastError ? ` Its last error: "${oneLine(lastError.message + (detail && !lastError.message.includes(detail) ? `: ${detail}` : ''))}".` : '';
   const effect =
     explains.length > 0
       ? ` That is why the CNI plugin on ${node} fails: ${explainEffect(agent)}.`

@@ -52,6 +52,7 @@ export default defineRule({
       const facts: string[] = [];
       const confirmWith: string[] = [];
       let stateAgrees = false;
+      let refreshFails = false;
 
       // Calico: how old is the kubeconfig the plugin reads, and when did calico-node last refresh it?
       const ev = ctx.evidence.nodes.get(node);
@@ -79,6 +80,11 @@ export default defineRule({
             citations.push(ctx.cite(last));
           } else if (!last && calicoAgent.logs.length > 0) facts.push(`calico-node's log has no "Wrote updated CNI kubeconfig file" line`);
           else if (last) citations.push(ctx.cite(last));
+          const refresh = agentLinesMatching(calicoAgent, /Unable to create token for CNI kubeconfig|Failed to update CNI token/);
+          if (refresh.length > 0) {
+            refreshFails = true;
+            facts.push(`calico-node cannot mint a new token: its own TokenRequest is rejected too ("${oneLine(refresh[refresh.length - 1]!.message)}${refresh[refresh.length - 1]!.fields['error'] ? ` error=${refresh[refresh.length - 1]!.fields['error']}` : ''}"), so the API server no longer accepts calico-node's service-account token either (rotated signing keys or issuer, a restored etcd, a skewed clock)`);
+          }
         }
       }
       if (forbidden) stateAgrees = true; // the 403 names who may not do what: it proves itself
@@ -127,7 +133,9 @@ export default defineRule({
         remediation.push(
           { text: `Restart calico-node on ${node}: it requests a new token and rewrites ${kubeconfig ?? '/etc/cni/net.d/calico-kubeconfig'}.`, command: calicoAgent ? restartAgentCommand(calicoAgent) : `kubectl -n kube-system delete pod -l k8s-app=calico-node --field-selector spec.nodeName=${node}` },
           { text: `Check the token's expiry on ${node} (the JWT's exp claim) and whether calico-node keeps refreshing it.`, command: `kubectl debug node/${node} -it --image=busybox:1.36 -- chroot /host sh -c "grep token: ${kubeconfig ?? '/etc/cni/net.d/calico-kubeconfig'} | cut -d. -f2 | base64 -d 2>/dev/null; ls -l --time-style=full-iso ${kubeconfig ?? '/etc/cni/net.d/calico-kubeconfig'}"` },
-          { text: `If it recurs after a day or two, upgrade Calico (token refresh fixes) and check the API server's service-account signing keys and issuer.` },
+          refreshFails
+            ? { text: `calico-node's own token is rejected, so a restart alone may not help: compare the API server's --service-account-issuer and signing keys with what the tokens were issued under, then restart calico-node everywhere.`, command: `kubectl get --raw /.well-known/openid-configuration; kubectl -n kube-system get pods -l component=kube-apiserver -o yaml | grep -E 'service-account-(issuer|key-file|signing-key-file)'` }
+            : { text: `If it recurs after a day or two, upgrade Calico (token refresh fixes) and check the API server's service-account signing keys and issuer.` },
         );
       } else {
         const agent = agentHits[0]?.agent;
@@ -152,6 +160,11 @@ export default defineRule({
     }
   },
 });
+
+function oneLine(text: string): string {
+  const t = text.replace(/\s+/g, ' ').trim();
+  return t.length > 160 ? `${t.slice(0, 160)}…` : t;
+}
 
 function firstInner(message: string): string {
   const m = /failed \((?:add|delete)\): ([^"\n]{0,120})/.exec(message.replace(/\\"/g, '"'));

@@ -105,7 +105,12 @@ export default defineRule({
       const how = target ? ` at ${target.host}:${target.port}${isVip ? ' (the kubernetes Service VIP)' : ''}` : '';
       const remediation: RemediationStep[] = [];
       if (target) remediation.push({ text: `Test the same path from ${node}: the VIP rule and a request to the API through it.`, command: `kubectl debug node/${node} -it --image=busybox:1.36 -- chroot /host sh -c 'iptables-save -t nat | grep -- "-d ${target.host}/32"; curl -sk --max-time 5 https://${target.host}:${target.port}/healthz; echo'` });
-      if (proxy) remediation.push({ text: `Check kube-proxy on ${node}; restarting it re-syncs the Service rules.`, command: `kubectl -n kube-system logs ${proxy.name} --previous --tail=50; kubectl -n kube-system delete pod -l k8s-app=kube-proxy --field-selector spec.nodeName=${node}` });
+      if (proxy) {
+        const step = { text: `${proxyProblem ? `kube-proxy on ${node} is down: read why and fix it` : `Check kube-proxy on ${node}`}; a restarted kube-proxy re-syncs the Service rules.`, command: `kubectl -n kube-system logs ${proxy.name} --previous --tail=50; kubectl -n kube-system delete pod -l k8s-app=kube-proxy --field-selector spec.nodeName=${node}` };
+        // With kube-proxy down on the node, fixing it is the next step, not one more probe.
+        if (proxyProblem) remediation.unshift(step);
+        else remediation.push(step);
+      }
       remediation.push({ text: `Check the API server's health and its endpoints.`, command: `kubectl get --raw '/readyz?verbose' && kubectl get endpointslices -n default -l kubernetes.io/service-name=kubernetes -o wide` });
       const agent = agentHits[0]?.agent;
       if (agent) remediation.push({ text: `Once the API is reachable, restart the ${agent.spec.label} pod on ${node} if it does not recover by itself.`, command: restartAgentCommand(agent) });

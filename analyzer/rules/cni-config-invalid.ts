@@ -102,7 +102,7 @@ export default defineRule({
       const explains = isBlocking ? dedupe([...invalidSymptoms, ...notInit]) : invalidSymptoms.filter((s) => s.message.includes(primary.fileName));
       const families = primary.config ? familiesFromName(primary.config) : familiesFromFileName(primary.fileName);
 
-      const { why, citations } = describeBreak(ctx, node, dir, primary);
+      const { why, citations } = describeBreak(ctx, dir, primary);
       const symptomCites = explains.filter((s) => INVALID.test(s.message) && s.message.includes(primary.fileName)).slice(0, 1).map((s) => s.citation);
       for (const s of explains) if (symptomCites.length < 3 && s.pod && !symptomCites.includes(s.citation)) symptomCites.push(s.citation);
 
@@ -160,7 +160,7 @@ function otherNodesFine(ctx: RuleContext, node: NodeEvidence, fileName: string):
 }
 
 /** Why the file does not load, in libcni's terms, with the citations that show the exact spot. */
-function describeBreak(ctx: RuleContext, node: NodeEvidence, dir: ConfDirView, b: Broken): { why: string; citations: Citation[] } {
+function describeBreak(ctx: RuleContext, dir: ConfDirView, b: Broken): { why: string; citations: Citation[] } {
   const citations: Citation[] = [];
   const entry = listingEntry(dir, b.fileName);
   if (b.artifact) {

@@ -57,9 +57,14 @@ export default defineRule({
         citations.push(ctx.cite(total ?? { file: node.binListing[0]?.file ?? `nodes/${node.name}/cni/bin.ls`, line: 0 }, `${binDir} holds ${listing.filter((e) => e.fileType !== 'directory').map((e) => e.name).join(' ')}`));
       }
       const agent = types.find((t) => /flannel|calico|cilium|aws-cni|weave|antrea/.test(t));
+      // The runtime searched another dir than the one listed, and the listed one has the plugin:
+      // then the binary is not missing, the runtime looks in the wrong place (runtime-cni-path-mismatch).
+      const listedSource = ctx.artifact(node.name, 'cni/bin.ls')?.source;
+      const listedDir = listedSource?.kind === 'file' ? listedSource.path : '/opt/cni/bin';
+      const elsewhere = missingByListing.length === 0 && missingByError.length > 0 && !binDir.split(/\s+/).includes(listedDir) && missingByError.every((t) => present.has(t));
       ctx.report({
         key: node.name,
-        confidence: listing && (missingByError.length > 0 || missingByListing.length > 0) ? 'high' : 'medium',
+        confidence: elsewhere ? 'medium' : listing && (missingByError.length > 0 || missingByListing.length > 0) ? 'high' : 'medium',
         message: `On ${node.name}, ${active ? `${active.fileName} ` : 'the CNI config '}needs the plugin${types.length > 1 ? 's' : ''} ${types.map((t) => `"${t}"`).join(', ')}, which ${types.length > 1 ? 'are' : 'is'} not in ${binDir}. Every sandbox ADD and DEL on the node fails until the binary is back.`,
         scope: { nodes: [node.name], pods },
         citations,

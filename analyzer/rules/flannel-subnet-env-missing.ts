@@ -5,6 +5,7 @@
  * that far on the node: it is not running, or it runs and fails (RBAC, no podCIDR, no API).
  */
 import type { Citation, RemediationStep } from '../model.js';
+import type { NodeEvidence } from '../evidence/types.js';
 import {
   activeConfig,
   agentCause,
@@ -82,6 +83,12 @@ export default defineRule({
         const ds = missingDs[0].daemonSet;
         whyFlannel = `no flannel pod runs on ${node} although ${ds.namespace}/${ds.name} runs on the other nodes (desired ${ds.desired}, ready ${ds.ready})`;
         citations.push(ctx.cite(ds, `DaemonSet ${ds.namespace}/${ds.name}: desired ${ds.desired}, current ${ds.current}, ready ${ds.ready}`));
+      } else if (embedded(ev)) {
+        // k3s and rke2 run flannel inside their own process: no pod, its errors are in their journal.
+        const unit = [...(ev?.journals.keys() ?? [])].find((u) => /^(?:k3s|rke2)/.test(u));
+        const line = unit ? ev!.journals.get(unit)!.records.find((r) => r.kind === 'journal-entry' && r.severity === 'error' && /flannel/i.test(r.raw)) : undefined;
+        whyFlannel = `flannel runs inside ${unit ?? 'k3s/rke2'} on ${node}, not as a pod, and has not written the file${line && 'message' in line ? `: "${oneLine(line.message)}"` : ''}`;
+        if (line) citations.push(ctx.cite(line));
       } else whyFlannel = `the bundle holds no flannel pod for ${node}`;
       if (cause) {
         whyFlannel += `, because ${CAUSE_TEXT[cause.kind] ?? 'of the error its log shows'} (see ${cause.ruleId})`;
@@ -124,6 +131,10 @@ export default defineRule({
     }
   },
 });
+
+function embedded(ev: NodeEvidence | undefined): boolean {
+  return !!ev && ([...ev.journals.keys()].some((u) => /^(?:k3s|rke2)/.test(u)) || ev.distroCniConfigs.length > 0);
+}
 
 function innerOf(message: string): string {
   const m = /failed \((?:add|delete)\): (.*)$/.exec(message.replace(/\\"/g, '"'));

@@ -20,15 +20,36 @@ function uniq(values: Iterable<string>): string[] {
   return [...new Set(values)].sort();
 }
 
-function matchesNeed(path: string, need: string): boolean {
-  const pattern = new RegExp(`^${need.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]+')}$`);
-  return pattern.test(path);
+/** A need (`journal/*.log`, with the node folder in front) as a path pattern. */
+function needPattern(need: string, cache: Map<string, RegExp>): RegExp {
+  let pattern = cache.get(need);
+  if (!pattern) {
+    pattern = new RegExp(`^${need.split('*').map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('[^/]+')}$`);
+    cache.set(need, pattern);
+  }
+  return pattern;
 }
 
 export function runRules(rules: readonly RuleDefinition[], evidence: Evidence, symptoms: Symptom[], failingPods: FailingPod[]): RuleRun {
   const run: RuleRun = { findings: [], inconclusive: [], explains: new Map(), whyHere: new Map() };
   const nodes = [...evidence.nodes.values()].sort((a, b) => a.name.localeCompare(b.name));
   const seenIds = new Set<string>();
+  // Symptoms and failing pods by node, and the artifacts in manifest order: rules ask per node.
+  const symptomsByNode = new Map<string | null, Symptom[]>();
+  for (const s of symptoms) {
+    const list = symptomsByNode.get(s.node);
+    if (list) list.push(s);
+    else symptomsByNode.set(s.node, [s]);
+  }
+  const podsByNode = new Map<string | null, FailingPod[]>();
+  for (const p of failingPods) {
+    const list = podsByNode.get(p.node);
+    if (list) list.push(p);
+    else podsByNode.set(p.node, [p]);
+  }
+  const artifacts = [...evidence.artifacts.values()];
+  // Compiled once per run: rules ask for the same needs on every node.
+  const needPatterns = new Map<string, RegExp>();
 
   for (const rule of rules) {
     const context: RuleContext = {
@@ -67,10 +88,10 @@ export function runRules(rules: readonly RuleDefinition[], evidence: Evidence, s
         });
       },
       symptomsMatching(pattern, node) {
-        return symptoms.filter((s) => (node === undefined || s.node === node) && pattern.test(s.message));
+        return (node === undefined ? symptoms : (symptomsByNode.get(node) ?? [])).filter((s) => pattern.test(s.message));
       },
       podsOn(node) {
-        return failingPods.filter((p) => p.node === node);
+        return (podsByNode.get(node) ?? []).slice();
       },
       artifact(node, path) {
         return evidence.artifacts.get(node === null ? path : `nodes/${node}/${path}`);
@@ -79,7 +100,8 @@ export function runRules(rules: readonly RuleDefinition[], evidence: Evidence, s
         const out: string[] = [];
         for (const need of needs) {
           const full = node === null || need.startsWith('cluster/') ? need : `nodes/${node}/${need}`;
-          const matching = [...evidence.artifacts.values()].filter((a) => matchesNeed(a.path, full));
+          const pattern = needPattern(full, needPatterns);
+          const matching = artifacts.filter((a) => pattern.test(a.path));
           if (matching.length === 0) out.push(`${full} (not in the bundle)`);
           else if (!matching.some((a) => a.status === 'ok' || a.status === 'truncated')) {
             const first = matching[0]!;

@@ -120,7 +120,7 @@ export default defineRule({
           message:
             `On ${name}, the runtime cannot pull the sandbox (pause) image ${image}${reason ? `: ${reason.text(registry)}` : ''}. ` +
             `Every pod sandbox on the node starts from this image, so ${pods.length > 0 ? `${pods.slice(0, 3).join(', ')}${pods.length > 3 ? ', …' : ''} fail${pods.length === 1 ? 's' : ''}` : 'new pods fail'} before any CNI plugin runs; the CNI is not at fault. ` +
-            (notes.length > 0 ? `${notes.join('; ')}.` : ''),
+            (notes.length > 0 ? `What the bundle shows: ${notes.join('; ')}.` : ''),
           scope: { nodes: [name], pods },
           citations,
           remediation: [

@@ -12,6 +12,8 @@ import {
 import { CniEvidenceError, ERROR_CODES } from '../../shared/errors.js';
 import { EXIT_FINDINGS, EXIT_OK, EXIT_TOOL_ERROR } from '../exit-codes.js';
 import { humanBytes } from '../terminal.js';
+import { collectionPrivacy, type CollectionPrivacy } from '../../shared/redact/privacy.js';
+import { describeResult } from './redact.js';
 
 interface CollectFlags {
   output?: string;
@@ -37,6 +39,10 @@ interface CollectFlags {
   journalFile?: string;
   journalDirectory?: string;
   nodeName?: string;
+  redact: boolean;
+  obfuscate: boolean;
+  obfuscationKeyFile?: string;
+  mapping?: string;
 }
 
 function usage(message: string, hint: string): CniEvidenceError {
@@ -115,7 +121,7 @@ function interruptHandling(): { signal: AbortSignal; reason: () => string; liveP
 
 const CLUSTER_ONLY = ['kubeconfig', 'context', 'selector', 'image', 'nodePodNamespace'] as const;
 
-async function runNodeOnly(flags: CollectFlags, output: string, signal: AbortSignal): Promise<number> {
+async function runNodeOnly(flags: CollectFlags, output: string, signal: AbortSignal, privacy: CollectionPrivacy): Promise<number> {
   if (flags.namespace.length > 0 || flags.pod.length > 0 || flags.nodes.length > 0) {
     throw usage('--node-only collects this machine; -n, --pod and --nodes are for cluster collection', 'Use --node-name to name this node in the bundle.');
   }
@@ -126,7 +132,8 @@ async function runNodeOnly(flags: CollectFlags, output: string, signal: AbortSig
   }
   const { collectNode } = await import('../../collector/node/collect-node.js');
   const result = await collectNode({
-    output,
+    output: privacy.collectTo,
+    ...privacy.writer,
     tailLines: positiveInt(flags.tailLines, '--tail-lines'),
     maxBytes: parseSize(flags.maxBytes, '--max-bytes'),
     ...(flags.since !== undefined ? { since: `${Math.round(parseDuration(flags.since, '--since') / 1000)}s ago` } : {}),
@@ -138,8 +145,10 @@ async function runNodeOnly(flags: CollectFlags, output: string, signal: AbortSig
     argv: process.argv.slice(2),
     signal,
   });
+  const finished = await privacy.finish();
   const stored = result.manifest.artifacts.filter((a) => a.sha256 !== null);
-  process.stdout.write(`wrote ${result.path}: node ${result.manifest.request.nodes.join(',')}, ${stored.length} files, ${humanBytes(stored.reduce((s, a) => s + a.bytes, 0))}\n`);
+  if (finished) process.stdout.write(describeResult(finished));
+  process.stdout.write(`wrote ${finished?.path ?? result.path}: node ${result.manifest.request.nodes.join(',')}, ${stored.length} files, ${humanBytes(stored.reduce((s, a) => s + a.bytes, 0))}\n`);
   if (result.manifest.completion.state === 'partial') {
     process.stdout.write(`partial: ${result.manifest.completion.reason ?? 'interrupted'}\n`);
     return EXIT_FINDINGS;
@@ -174,6 +183,10 @@ export function registerCollect(program: Command, setExitCode: (code: number) =>
     .option('--journal-file <file>', 'with --node-only: read the journal from this file')
     .option('--journal-directory <dir>', 'with --node-only: read the journal from this folder')
     .option('--node-name <name>', 'with --node-only: the node name in the bundle (default: its hostname)')
+    .option('--no-redact', 'keep secrets in the bundle (default: redacted; see docs/redaction.md)')
+    .option('--obfuscate', 'also pseudonymize node/pod/namespace names and IP addresses (keyed, prefix-preserving; docs/obfuscation.md)', false)
+    .option('--obfuscation-key-file <file>', 'key for --obfuscate, created (0600) if missing (default ~/.config/cni-evidence/obfuscation.key)')
+    .option('--mapping <file>', 'real <-> pseudonym table for --obfuscate (default: <key file>.mapping.json)')
     .addHelpText(
       'after',
       [
@@ -192,9 +205,12 @@ export function registerCollect(program: Command, setExitCode: (code: number) =>
       const output = flags.output ?? defaultOutput();
       const interrupt = interruptHandling();
       let code: number = EXIT_TOOL_ERROR;
+      let privacy: CollectionPrivacy | undefined;
       try {
+        // A bad key file fails here, before minutes of collection are spent.
+        privacy = await collectionPrivacy(output, flags, { overwrite: flags.overwrite });
         if (flags.nodeOnly) {
-          code = await runNodeOnly(flags, output, interrupt.signal);
+          code = await runNodeOnly(flags, output, interrupt.signal, privacy);
           return;
         }
         for (const flag of ['hostRoot', 'journalFile', 'journalDirectory', 'nodeName'] as const) {
@@ -224,7 +240,8 @@ export function registerCollect(program: Command, setExitCode: (code: number) =>
           return `${bareNamespace}/${p}`;
         });
         const result = await collectCluster({
-          output,
+          output: privacy.collectTo,
+          ...privacy.writer,
           kubeConfig: loaded.kubeConfig,
           namespaces: flags.namespace,
           pods,
@@ -241,17 +258,22 @@ export function registerCollect(program: Command, setExitCode: (code: number) =>
           progress: progressFor(process.stderr),
           onPod: (pod, alive) => (alive ? interrupt.livePods.add(pod) : interrupt.livePods.delete(pod)),
         });
+        const finished = await privacy.finish();
+        if (finished) process.stdout.write(describeResult(finished));
         const stored = result.manifest.artifacts.filter((a) => a.sha256 !== null);
         const bytes = stored.reduce((sum, a) => sum + a.bytes, 0);
         const { summary } = result;
         process.stdout.write(
-          `wrote ${result.path}: ${summary.scope.pods.length} pod(s), ${summary.nodes.filter((n) => n.status === 'complete' || n.status === 'partial').length} of ${summary.nodes.length} node(s), ${stored.length} files, ${humanBytes(bytes)}\n`,
+          `wrote ${finished?.path ?? result.path}: ${summary.scope.pods.length} pod(s), ${summary.nodes.filter((n) => n.status === 'complete' || n.status === 'partial').length} of ${summary.nodes.length} node(s), ${stored.length} files, ${humanBytes(bytes)}\n`,
         );
         if (!summary.complete) {
           process.stdout.write('partial: some evidence is missing (cni-evidence inspect lists it):\n');
           for (const reason of summary.reasons) process.stdout.write(`  ${reason}\n`);
         }
         code = summary.complete ? EXIT_OK : EXIT_FINDINGS;
+      } catch (error) {
+        await privacy?.discard();
+        throw error;
       } finally {
         interrupt.release();
         setExitCode(code);

@@ -10,7 +10,8 @@
 import { stat } from 'node:fs/promises';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Manifest, ManifestRequest } from '../../shared/bundle/manifest-schema.js';
-import { BundleWriter } from '../../shared/bundle/writer.js';
+import { BundleWriter, type BundleWriterOptions } from '../../shared/bundle/writer.js';
+import { createRedactionFilter } from '../../shared/redact/filter.js';
 import { CniEvidenceError, describeError, ERROR_CODES } from '../../shared/errors.js';
 import type { NodeRecipeOptions } from '../sources/define.js';
 import { clusterRecipe } from '../sources/cluster/index.js';
@@ -39,6 +40,9 @@ import { discover, podKey, type ContrastNode, type Json, type NodeObject, type P
 export interface CollectClusterOptions {
   /** The .tgz to write. */
   output: string;
+  /** Redaction settings and filter (shared/redact/privacy.ts); default: no filter. */
+  redaction?: BundleWriterOptions['redaction'];
+  filter?: BundleWriterOptions['filter'];
   /** kubectl's --kubeconfig; default $KUBECONFIG, ~/.kube/config, then in-cluster. */
   kubeconfig?: string;
   /** kubectl's --context. */
@@ -242,7 +246,14 @@ export async function collectCluster(options: CollectClusterOptions): Promise<Co
       },
       ...(options.argv ? { argv: options.argv } : {}),
     };
-    const writer = await BundleWriter.create(options.output, { mode: 'cluster', request, ...(options.overwrite !== undefined ? { overwrite: options.overwrite } : {}) });
+    const writer = await BundleWriter.create(options.output, {
+      mode: 'cluster',
+      request,
+      ...(options.overwrite !== undefined ? { overwrite: options.overwrite } : {}),
+      // Redacted unless the caller says otherwise: a library user gets the CLI's safe default.
+      redaction: options.redaction ?? { enabled: true },
+      ...(options.filter ? { filter: options.filter } : options.redaction?.enabled === false ? {} : { filter: createRedactionFilter() }),
+    });
 
     const podCache = new Map<string, Promise<ApiResult<KubeList<PodObject>>>>();
     const ctx: ClusterContext = {

@@ -7,6 +7,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { CniEvidenceError, ERROR_CODES } from '../../shared/errors.js';
 import type { Manifest } from '../../shared/bundle/manifest-schema.js';
+import { createRedactionFilter } from '../../shared/redact/filter.js';
 import { BundleWriter, type BundleWriterOptions } from '../../shared/bundle/writer.js';
 import type { NodeRecipeOptions, NodeSourceDefinition } from '../sources/define.js';
 import { nodeRecipe } from '../sources/node/index.js';
@@ -67,8 +68,9 @@ export async function collectNode(options: CollectNodeOptions): Promise<{ path: 
       ...(options.argv ? { argv: options.argv } : {}),
     },
     ...(options.overwrite !== undefined ? { overwrite: options.overwrite } : {}),
-    ...(options.redaction ? { redaction: options.redaction } : {}),
-    ...(options.filter ? { filter: options.filter } : {}),
+    // Redacted unless the caller says otherwise, as the CLI does by default.
+    redaction: options.redaction ?? { enabled: true },
+    ...(options.filter ? { filter: options.filter } : options.redaction?.enabled === false ? {} : { filter: createRedactionFilter() }),
   });
   let stoppedAt: string | null = null;
   try {

@@ -213,7 +213,8 @@ export async function ingestNodeTar(stream: Readable, writer: BundleWriter, node
     .map(Number)
     .sort((a, b) => a - b);
   const seenRefs = new Set<string>();
-  const before = writer.entries.length;
+  // Several nodes may ingest into one writer at once: count this node's entries, not the writer's.
+  const before = writer.entries.filter((e) => e.node === node).length;
   const byRef = new Map<string, number[]>();
   for (const n of numbers) {
     const ref = parseMeta(files.get(`${n}.meta`)).get('ref') ?? '';
@@ -322,5 +323,5 @@ export async function ingestNodeTar(stream: Readable, writer: BundleWriter, node
   // Every step leaves at least one metadata file (a files step with no match says so), so a step
   // without any was never reached.
   const missingSteps = plan.steps.map((s) => s.ref).filter((ref) => !seenRefs.has(ref));
-  return { artifacts: writer.entries.length - before, complete: complete && missingSteps.length === 0, missingSteps };
+  return { artifacts: writer.entries.filter((e) => e.node === node).length - before, complete: complete && missingSteps.length === 0, missingSteps };
 }

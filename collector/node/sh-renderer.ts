@@ -182,7 +182,11 @@ ce_run() {
 printf 'host_root=%s\n' "$HOST_ROOT" > "$CE_OUT/header"
 `;
 
-const EPILOGUE = `tar -C "$CE_OUT" -cf - .
+// header and plan.json go first, so a stream cut later still says what the node was asked for.
+const EPILOGUE = `cd "$CE_OUT" || exit 1
+set -- header plan.json
+for ce_f in *; do case "$ce_f" in header|plan.json) ;; *) set -- "$@" "$ce_f" ;; esac; done
+tar -cf - "$@"
 `;
 
 function renderArgv(args: readonly CommandArg[]): string {

@@ -179,6 +179,15 @@ export class NameMapper {
     if (rs) this.set('workload', name, `${pseudo}-${rs[2]}`);
   }
 
+  /**
+   * A whole string that is not a DNS name (a kubeconfig context such as
+   * `arn:aws:eks:us-west-2:123456789012:cluster/prod`, which names the account and the cluster).
+   */
+  addOpaque(kind: NameKind, real: string): string {
+    if (LABEL.test(real)) return this.addLabel(kind, real) ?? real;
+    return this.set(kind, real, this.invent(kind, real));
+  }
+
   /** Loads a saved table (same key) so a second bundle of the cluster reuses the first one's pseudonyms. */
   load(entries: readonly MappingEntry[]): void {
     for (const e of entries) {

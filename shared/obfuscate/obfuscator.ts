@@ -61,11 +61,16 @@ export class Obfuscator {
     for (const workload of [...found.workloads].sort()) this.names.addWorkload(workload);
     for (const pod of [...found.pods].sort()) this.names.addPod(pod, nodes);
     for (const container of [...found.containers].sort()) this.names.addLabel('container', container);
-    for (const context of [...found.contexts].sort()) this.names.addName('context', context);
+    for (const context of [...found.contexts].sort()) this.names.addOpaque('context', context);
   }
 
   line(text: string): string {
     return this.text.line(text);
+  }
+
+  /** A kubeconfig context, mapped whole (its pseudonym once registered, else the text mapping). */
+  context(real: string): string {
+    return this.names.label(real) ?? this.names.addOpaque('context', real);
   }
 
   /** Merges this run's names and addresses into the table and writes it beside the key. */

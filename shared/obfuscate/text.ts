@@ -31,7 +31,6 @@ export interface TokenHandlers {
   address(token: string, kind: 'v4' | 'v6'): string | null;
   /** A replacement for a DNS label, or undefined to keep it. */
   label(label: string): string | undefined;
-  direction: Direction;
 }
 
 function macToV4(mac: string): string {
@@ -145,6 +144,8 @@ const MAX_RECORDED = 200_000;
 export class TextMapper {
   /** Address text as found → as written, for the mapping file (deobfuscation without the key). */
   readonly addresses = new Map<string, string>();
+  /** Addresses repeat thousands of times in a bundle; each is computed once. */
+  private readonly computed = new Map<string, string | null>();
   private readonly handlers: TokenHandlers;
 
   constructor(
@@ -156,14 +157,10 @@ export class TextMapper {
     private readonly computeAddresses = true,
   ) {
     this.handlers = {
-      direction,
       label,
       address: (token, kind) => this.address(token, kind),
     };
   }
-
-  /** Addresses repeat thousands of times in a bundle; each is computed once. */
-  private readonly computed = new Map<string, string | null>();
 
   private address(token: string, kind: 'v4' | 'v6'): string | null {
     const known = this.table?.get(token);

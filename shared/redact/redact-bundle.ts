@@ -60,16 +60,18 @@ function mapDeep(value: unknown, map: Mapper): unknown {
   return value;
 }
 
-function mapRequest(request: ManifestRequest, map: Mapper): ManifestRequest {
+function mapRequest(request: ManifestRequest, map: Mapper, context: Mapper): ManifestRequest {
+  // `--context <name>` in argv names the same context as `request.context`.
+  const arg: Mapper = (a) => (request.context !== undefined && a === request.context ? context(a) : map(a));
   const out: ManifestRequest = {
     namespaces: request.namespaces.map(map),
     pods: request.pods.map(map),
     nodes: request.nodes.map(map),
     options: mapDeep(request.options, map) as ManifestRequest['options'],
   };
-  if (request.argv) out.argv = request.argv.map(map);
+  if (request.argv) out.argv = request.argv.map(arg);
   if (request.selector !== undefined) out.selector = map(request.selector);
-  if (request.context !== undefined) out.context = map(request.context);
+  if (request.context !== undefined) out.context = context(request.context);
   return out;
 }
 
@@ -135,7 +137,7 @@ export async function redactBundle(input: string, output: string, options: Redac
 
   const writer = await BundleWriter.create(output, {
     mode: original.mode,
-    request: mapRequest(original.request, map),
+    request: mapRequest(original.request, map, obfuscator ? (c) => obfuscator!.context(c) : (c) => c),
     ...(topFolder !== undefined ? { topFolder } : {}),
     redaction: { ...original.redaction, enabled: redact || original.redaction.enabled },
     filter: createRedactionFilter({

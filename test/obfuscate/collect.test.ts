@@ -48,6 +48,19 @@ describe('the collect wiring (shared/redact/privacy.ts)', async () => {
     expect(read.manifest.request.argv?.join(' ')).toMatch(/^collect --node-only --node-name n-[a-z0-9]{7}$/);
   });
 
+  it('maps the kubeconfig context whole (an EKS ARN names the account and the cluster)', async () => {
+    const context = 'arn:aws:eks:us-west-2:123456789012:cluster/payments-prod';
+    const out = join(dir, 'context.tgz');
+    const privacy = await collectionPrivacy(out, { obfuscate: true, obfuscationKeyFile: join(dir, 'k', 'cluster.key') });
+    const writer = await BundleWriter.create(privacy.collectTo, { mode: 'cluster', request: { namespaces: [], pods: [], nodes: [], context, options: {}, argv: ['collect', '--context', context] }, ...privacy.writer });
+    await writer.finalize();
+    await privacy.finish();
+    const { result: read } = await readBundleTexts(out);
+    expect(JSON.stringify(read.manifest)).not.toMatch(/123456789012|payments-prod/);
+    expect(read.manifest.request.context).toMatch(/^ctx-[a-z0-9]+$/);
+    expect(read.manifest.request.argv).toEqual(['collect', '--context', read.manifest.request.context]);
+  });
+
   it('a bad key fails before anything is collected', async () => {
     await expect(collectionPrivacy(join(dir, 'never.tgz'), { obfuscate: true, obfuscationKeyFile: '/dev/null' })).rejects.toMatchObject({ code: 'E_KEY_INVALID' });
   });

@@ -42,7 +42,9 @@ export function specOf(kind: AgentKind): AgentSpec {
 
 /** The plugin types of the config libcni loads on the node (the lexically first valid one). */
 export function activeConfig(node: NodeEvidence | undefined) {
-  return node?.cniConfigs.find((c) => c.loadedByLibcni && !c.flags.invalidJson && !c.flags.empty && !c.flags.binary);
+  const usable = (c: NodeEvidence['cniConfigs'][number]) => c.loadedByLibcni && !c.flags.invalidJson && !c.flags.empty && !c.flags.binary;
+  // k3s and rke2 keep theirs under /var/lib/rancher when /etc/cni/net.d is not used.
+  return node?.cniConfigs.find(usable) ?? node?.distroCniConfigs.map((d) => d.config).find(usable);
 }
 
 /** The agents the node's CNI config needs (flannel delegates and multus delegates included). */
@@ -234,11 +236,15 @@ export const CAUSE_RULE: Record<AgentCauseKind, string> = {
 export const UNAUTHORIZED =
   /connection is unauthorized|\bUnauthorized\b|is forbidden: User "system:(?:serviceaccount|node|anonymous)|forbidden: User "[^"]+" cannot|\b401\b.{0,40}(?:Unauthorized|token)|token (?:has )?expired|invalid bearer token|the server has asked for the client to provide credentials|You must be logged in to the server|Unable to create token for CNI kubeconfig/i;
 
-/** An API server address: the kubernetes Service VIP (x.x.x.1:443), :6443, or a URL under /api(s)/. */
-const API_TARGET = String.raw`(?:https?://[^\s"/]+(?::\d+)?/(?:api|apis|version|healthz)\b[^\s"]*|\[?[0-9a-f.:]+\]?:(?:443|6443)\b|kubernetes\.default(?:\.svc)?[^\s"]*)`;
-const CONN_ERROR = String.raw`(?:i/o timeout|connect: connection refused|connection refused|no route to host|network is unreachable|context deadline exceeded|Client\.Timeout exceeded|TLS handshake timeout|EOF|connection reset by peer|http2: client connection lost|use of closed network connection)`;
+/**
+ * An API server address: a URL under /api(s)/, an address on :443/:6443, or kubernetes.default.
+ * Every repetition is bounded and the bare address must start at a token boundary, so a long line
+ * (a 64 KiB log record, a hex dump) costs linear time.
+ */
+const API_TARGET = String.raw`(?:https?://[^\s"/]{1,253}/(?:api|apis|version|healthz)\b|(?<![\w.:\[])\[?[0-9a-f.:]{3,45}\]?:(?:443|6443)\b|kubernetes\.default)`;
+const CONN_ERROR = String.raw`(?:i/o timeout|connection refused|no route to host|network is unreachable|context deadline exceeded|Client\.Timeout exceeded|TLS handshake timeout|EOF|connection reset by peer|http2: client connection lost|use of closed network connection)`;
 export const APISERVER_UNREACHABLE = new RegExp(
-  String.raw`${API_TARGET}[^\n]{0,200}?${CONN_ERROR}|dial tcp [0-9.:\[\]a-f]+:(?:443|6443): [^\n]{0,60}?${CONN_ERROR}|the server was unable to return a response in the time allotted|Unable to connect to the server|error communicating with apiserver|Failed to check API server connectivity|Unable to contact k8s api-server|Failed to create SubnetManager|error retrieving pod spec`,
+  String.raw`${API_TARGET}[^\n]{0,200}?${CONN_ERROR}|dial tcp \[?[0-9a-f.:]{3,45}\]?:(?:443|6443): [^\n]{0,60}?${CONN_ERROR}|the server was unable to return a response in the time allotted|Unable to connect to the server|error communicating with apiserver|Failed to check API server connectivity|Unable to contact k8s api-server|Failed to create SubnetManager|error retrieving pod spec`,
   'i',
 );
 

@@ -48,7 +48,7 @@ export function logrusLine(secondsBefore: number, level: 'debug' | 'info' | 'war
 
 /** zap JSON (aws ipamd.log / plugin.log). */
 export function zapLine(secondsBefore: number, level: 'debug' | 'info' | 'warn' | 'error', caller: string, message: string): string {
-  return JSON.stringify({ level, ts: dateOf(secondsBefore).toISOString().replace('Z', '0Z').replace(/\.(\d{3})0Z$/, '.$1Z'), caller, msg: message });
+  return JSON.stringify({ level, ts: dateOf(secondsBefore).toISOString(), caller, msg: message });
 }
 
 // ---------------------------------------------------------------------------------------------

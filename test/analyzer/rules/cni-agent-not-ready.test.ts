@@ -1,10 +1,11 @@
 import { describe, it } from 'vitest';
 import sample from '../../../samples/recipes/cni-agent-not-ready.sample.js';
 import flannelConflict from '../../../samples/recipes/flannel-cni0-conflict.sample.js';
-import { failStuckPod, removeAgentPod, setAgentState, useAwsNode, useCalico, useCilium } from '../../../samples/recipes/lib/agents.js';
+import { failStuckPod, logText, logrusLine, removeAgentPod, setAgentLogs, setAgentState, useAwsNode, useCalico, useCilium } from '../../../samples/recipes/lib/agents.js';
 import { checkRow, STUCK, type Row } from './lib/agents-rows.js';
 
 const NODENAME = 'plugin type="calico" failed (add): stat /var/lib/calico/nodename: no such file or directory: check that the calico/node container is running and has mounted /var/lib/calico/';
+const IPAMD = 'plugin type="aws-cni" name="aws-cni" failed (add): add cmd: Error received from AddNetwork gRPC call: rpc error: code = Unavailable desc = connection error: desc = "transport: Error while dialing: dial tcp 127.0.0.1:50051: connect: connection refused"';
 const CILIUM_SOCK = 'plugin type="cilium-cni" failed (add): unable to connect to Cilium agent: failed to create cilium agent client after 30.000000 seconds timeout: Get "http://localhost/v1/config": dial unix /var/run/cilium/cilium.sock: connect: no such file or directory';
 
 const rows: Row[] = [
@@ -53,11 +54,40 @@ const rows: Row[] = [
     },
   },
   {
+    name: 'aws-node crash-looping: ipamd panics at start-up (amazon-vpc-cni-k8s#3431)',
+    build: (kit) => {
+      const aws = useAwsNode(kit);
+      const pod = aws.get('node-2')!;
+      setAgentState(kit, pod, 'aws-node', { state: 'crashloop', restarts: 15, exitCode: 2 });
+      setAgentLogs(kit, pod, 'aws-node', {
+        previous: logText([
+          [318, logrusLine(318, 'info', 'Starting IPAM daemon... ')],
+          [317, logrusLine(317, 'info', 'Checking for IPAM connectivity... ')],
+          [316, 'panic: runtime error: index out of range [0] with length 0'],
+          [316, 'goroutine 1 [running]:'],
+          [316, 'github.com/aws/amazon-vpc-cni-k8s/pkg/ipamd.(*IPAMContext).markUnmanagedNetworkCards(0xc0003794a0, {0xc000579c30, 0x1, 0xc000575a80?}, {0xc000f4f710, 0x1, 0xc000e21560?})'],
+          [312, logrusLine(312, 'error', 'Failed to wait for IPAM daemon to complete', { error: 'exit status 2' })],
+        ]),
+      });
+      failStuckPod(kit, IPAMD);
+    },
+    expect: {
+      severity: 'critical',
+      confidence: 'high',
+      nodes: ['node-2'],
+      pods: [STUCK],
+      citation: { file: /aws-node\.previous\.log$/, excerpt: /panic: runtime error: index out of range \[0\] with length 0/ },
+      command: /kubectl -n kube-system logs aws-node-\w+ -c aws-node --previous/,
+      message: /Its last error: "Failed to wait for IPAM daemon to complete: exit status 2".*finds no ipamd at 127\.0\.0\.1:50051/,
+      top: 'cni-agent-not-ready',
+    },
+  },
+  {
     name: 'aws-node missing from node-2 while the DaemonSet runs elsewhere',
     build: (kit) => {
       const aws = useAwsNode(kit);
       removeAgentPod(kit, aws.get('node-2')!);
-      failStuckPod(kit, 'plugin type="aws-cni" name="aws-cni" failed (add): add cmd: Error received from AddNetwork gRPC call: rpc error: code = Unavailable desc = connection error: desc = "transport: Error while dialing: dial tcp 127.0.0.1:50051: connect: connection refused"');
+      failStuckPod(kit, IPAMD);
     },
     expect: {
       severity: 'critical',

@@ -107,8 +107,8 @@ describe('node failures, one node at a time', async () => {
   it('a node script killed mid-stream keeps what arrived and records the missing steps', async () => {
     const { size, planEnd } = await dryRun(join(c.roots, 'node-5'));
     expect(planEnd).toBeGreaterThan(0);
-    // Past plan.json (its position is the filesystem's readdir order) but before the end.
-    const cut = Math.min(planEnd + 4096, size - 4096);
+    // Past plan.json (the script sends it first) and halfway through the artifacts.
+    const cut = Math.floor((planEnd + size) / 2);
     c.server.clearFaults();
     c.server.setNodeBehavior('node-2', undefined);
     c.killAfter.set('node-5', cut);

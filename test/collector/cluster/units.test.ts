@@ -5,7 +5,7 @@ import { jsonText, kubectlList, kubectlListStream } from '../../../collector/clu
 import { humanDuration } from '../../../collector/cluster/describe.js';
 import { newRunId, nodePodName, nodePodSpec } from '../../../collector/cluster/fan-out.js';
 import { looksLikeOwnNodePod } from '../../../collector/cluster/scope.js';
-import { isSensitiveName, redactConfigMap } from '../../../collector/cluster/redact.js';
+import { redactText } from '../../../shared/redact/engine.js';
 
 describe('list JSON as kubectl -o json writes it', () => {
   const list = { metadata: { resourceVersion: '42', continue: '' }, items: [{ metadata: { name: 'a', managedFields: [{ manager: 'kubectl' }] }, spec: { x: [1, { y: 'z' }] } }, { metadata: { name: 'b' }, status: {} }] };
@@ -21,10 +21,8 @@ describe('list JSON as kubectl -o json writes it', () => {
   });
 });
 
-describe('ConfigMap redaction by key name', () => {
-  it('replaces values under secret-like names, in data keys and inside values', () => {
-    expect(['apiToken', 'etcd-key', 'AWS_SECRET_ACCESS_KEY', 'tokenFile', 'password', 'credentials.json'].map(isSensitiveName)).toEqual([true, true, true, true, true, true]);
-    expect(['kubeconfig.conf', 'net-conf.json', 'Network', 'monkey', 'keyboard', 'cni-conf.json'].map(isSensitiveName)).toEqual([false, false, false, false, false, false]);
+describe('ConfigMap redaction (the shared engine the bundle writer applies)', () => {
+  it('replaces secret values, keeps network facts, and counts', () => {
     const cm = {
       apiVersion: 'v1',
       kind: 'ConfigMap',
@@ -36,14 +34,13 @@ describe('ConfigMap redaction by key name', () => {
         'cni.json': '{\n  "name": "cbr0",\n  "apiKey": "abc",\n  "token": ""\n}',
       },
     };
-    const { object, count } = redactConfigMap(cm);
-    const data = object.data as Record<string, string>;
-    expect(data['clustermesh-token']).toBe('REDACTED');
-    expect(data['ipv4-native-routing-cidr']).toBe('10.0.0.0/8');
-    expect(data['etcd-config']).toBe('endpoints:\n- https://etcd:2379\ntrusted-ca-file: /ca\nkey-file: REDACTED\npassword: REDACTED\n');
-    expect(data['cni.json']).toBe('{\n  "name": "cbr0",\n  "apiKey": "REDACTED",\n  "token": ""\n}');
-    expect((object.metadata as { annotations: Record<string, string> }).annotations['kubectl.kubernetes.io/last-applied-configuration']).toBe('{"data":{"clustermesh-token":"REDACTED","ipv4-native-routing-cidr":"10.0.0.0/8"}}');
-    expect(count).toBe(5);
+    const { text: out, counts } = redactText(jsonText(cm));
+    expect(out).not.toContain('s3cr3t');
+    expect(out).not.toContain('hunter2');
+    expect(out).not.toContain('"apiKey": "abc"');
+    expect(out).toContain('10.0.0.0/8');
+    expect(out).toContain('https://etcd:2379');
+    expect(Object.values(counts).reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(4);
     expect(cm.data['clustermesh-token']).toBe('s3cr3t');
   });
 });
