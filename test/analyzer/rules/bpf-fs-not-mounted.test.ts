@@ -1,7 +1,8 @@
 import { describe, it } from 'vitest';
 import sample from '../../../samples/recipes/bpf-fs-not-mounted.sample.js';
 import { ciliumHealthyLog, logText, logrusLine, setAgentLogs, useCalico, useCilium } from '../../../samples/recipes/lib/agents.js';
-import { checkRow, STUCK, type Row } from './lib/agents-rows.js';
+import { check, STUCK, type Row } from './lib/rows.js';
+import { RULE_SET } from './lib/agents-and-control-plane.js';
 
 const FALLBACK = 'BPF filesystem is going to be mounted automatically in /run/cilium/bpffs. However, it probably means that Cilium is running inside container and BPFFS is not mounted on the host. for more information, see: https://cilium.link/err-bpf-mount';
 
@@ -9,26 +10,26 @@ const rows: Row[] = [
   {
     name: 'the sample: no bpffs on node-2, cilium-agent cannot mount its fallback and crash-loops',
     build: (kit) => sample.build(kit),
-    expect: {
+    expected: {
       severity: 'critical',
       confidence: 'high',
       nodes: ['node-2'],
       pods: [STUCK],
-      citation: { file: /^nodes\/node-2\/system\/mounts\.txt$/, excerpt: /no bpf filesystem at \/sys\/fs\/bpf among 6 mounts/ },
+      cite: { file: /^nodes\/node-2\/system\/mounts\.txt$/, excerpt: /no bpf filesystem at \/sys\/fs\/bpf among 6 mounts/ },
       command: /kubectl debug node\/node-2 .*mount -t bpf bpffs \/sys\/fs\/bpf/,
       message: /On node-2, Cilium pins its eBPF maps under \/sys\/fs\/bpf, but no bpf filesystem is mounted there.*Unable to mount BPF filesystem: failed to mount \/run\/cilium\/bpffs: operation not permitted.*node-1, node-3 have the mount/,
-      top: 'bpf-fs-not-mounted',
     },
+    firstRule: 'bpf-fs-not-mounted',
   },
   {
     name: "the agent's warning is cited",
     build: (kit) => sample.build(kit),
-    expect: {
+    expected: {
       severity: 'critical',
       confidence: 'high',
       nodes: ['node-2'],
       pods: [STUCK],
-      citation: { file: /cilium-agent\.previous\.log$/, excerpt: /BPFFS is not mounted on the host/ },
+      cite: { file: /cilium-agent\.previous\.log$/, excerpt: /BPFFS is not mounted on the host/ },
       command: /kubectl -n kube-system delete pod -l k8s-app=cilium,app\.kubernetes\.io\/name=cilium-agent,app\.kubernetes\.io\/part-of=cilium --field-selector spec\.nodeName=node-2/,
     },
   },
@@ -41,12 +42,12 @@ const rows: Row[] = [
       node2.bpfMounted = false;
       setAgentLogs(kit, cilium.get('node-2')!, 'cilium-agent', { current: ciliumHealthyLog(node2, 4 * 86_400 - 4, 'v1.16.5').replace(/^.*Detected mounted BPF filesystem.*$/m, logText([[4 * 86_400 - 5, logrusLine(4 * 86_400 - 5, 'warning', FALLBACK, { subsys: 'bpf' })]]).trimEnd()) });
     },
-    expect: {
+    expected: {
       severity: 'warning',
       confidence: 'high',
       nodes: ['node-2'],
       pods: [],
-      citation: { file: /cilium-agent\.log$/, excerpt: /BPF filesystem is going to be mounted automatically/ },
+      cite: { file: /cilium-agent\.log$/, excerpt: /BPF filesystem is going to be mounted automatically/ },
       command: /kubectl debug node\/node-2/,
       message: /fell back to a bpffs inside its own container/,
     },
@@ -60,23 +61,23 @@ const rows: Row[] = [
       node2.missing('system/mounts.txt', { kind: 'file', path: '/proc/1/mounts' }, 'failed', 'permission denied');
       setAgentLogs(kit, cilium.get('node-2')!, 'cilium-agent', { current: logText([[600, logrusLine(600, 'warning', FALLBACK, { subsys: 'bpf' })]]) });
     },
-    expect: {
+    expected: {
       severity: 'warning',
       confidence: 'medium',
       nodes: ['node-2'],
       pods: [],
-      citation: { file: /cilium-agent\.log$/, excerpt: /BPFFS is not mounted on the host/ },
+      cite: { file: /cilium-agent\.log$/, excerpt: /BPFFS is not mounted on the host/ },
       command: /kubectl debug node\/node-2/,
       confirmWith: true,
     },
   },
-  { name: 'look-alike: flannel needs no bpffs', build: (kit) => { kit.heal(); kit.node('node-2').bpfMounted = false; }, expect: null },
-  { name: 'look-alike: Calico with the iptables dataplane needs no bpffs', build: (kit) => { kit.heal(); useCalico(kit); kit.node('node-2').bpfMounted = false; }, expect: null },
-  { name: 'healthy cilium cluster', build: (kit) => { kit.heal(); useCilium(kit); }, expect: null },
+  { name: 'look-alike: flannel needs no bpffs', build: (kit) => { kit.heal(); kit.node('node-2').bpfMounted = false; }, expected: null },
+  { name: 'look-alike: Calico with the iptables dataplane needs no bpffs', build: (kit) => { kit.heal(); useCalico(kit); kit.node('node-2').bpfMounted = false; }, expected: null },
+  { name: 'healthy cilium cluster', build: (kit) => { kit.heal(); useCilium(kit); }, expected: null },
 ];
 
 describe('bpf-fs-not-mounted', () => {
   it.each(rows)('$name', async (row) => {
-    await checkRow('bpf-fs-not-mounted', row);
+    await check('bpf-fs-not-mounted', row, RULE_SET);
   });
 });

@@ -2,7 +2,8 @@ import { describe, it } from 'vitest';
 import sample from '../../../samples/recipes/cni-agent-not-ready.sample.js';
 import flannelConflict from '../../../samples/recipes/flannel-cni0-conflict.sample.js';
 import { failStuckPod, logText, logrusLine, removeAgentPod, setAgentLogs, setAgentState, useAwsNode, useCalico, useCilium } from '../../../samples/recipes/lib/agents.js';
-import { checkRow, STUCK, type Row } from './lib/agents-rows.js';
+import { check, STUCK, type Row } from './lib/rows.js';
+import { RULE_SET } from './lib/agents-and-control-plane.js';
 
 const NODENAME = 'plugin type="calico" failed (add): stat /var/lib/calico/nodename: no such file or directory: check that the calico/node container is running and has mounted /var/lib/calico/';
 const IPAMD = 'plugin type="aws-cni" name="aws-cni" failed (add): add cmd: Error received from AddNetwork gRPC call: rpc error: code = Unavailable desc = connection error: desc = "transport: Error while dialing: dial tcp 127.0.0.1:50051: connect: connection refused"';
@@ -12,26 +13,26 @@ const rows: Row[] = [
   {
     name: 'the sample: calico-node crash-loops on node-2 and the plugin has no nodename file',
     build: (kit) => sample.build(kit),
-    expect: {
+    expected: {
       severity: 'critical',
       confidence: 'high',
       nodes: ['node-2'],
       pods: [STUCK],
-      citation: { file: /^cluster\/kube-system\/pods\.json$/, excerpt: /calico-node-\w+ on node-2: container calico-node is in CrashLoopBackOff \(9 restarts; last exit: exit 1, Error\)/ },
+      cite: { file: /^cluster\/kube-system\/pods\.json$/, excerpt: /calico-node-\w+ on node-2: container calico-node is in CrashLoopBackOff \(9 restarts; last exit: exit 1, Error\)/ },
       command: /kubectl -n kube-system logs calico-node-\w+ -c calico-node --previous/,
       message: /Couldn't autodetect an IPv4 address.*no \/var\/lib\/calico\/nodename/,
-      top: 'cni-agent-not-ready',
     },
+    firstRule: 'cni-agent-not-ready',
   },
   {
     name: "the agent's crash log is cited with its line",
     build: (kit) => sample.build(kit),
-    expect: {
+    expected: {
       severity: 'critical',
       confidence: 'high',
       nodes: ['node-2'],
       pods: [STUCK],
-      citation: { file: /^cluster\/logs\/kube-system\/calico-node-\w+\/calico-node\.previous\.log$/, excerpt: /Unable to auto-detect an IPv4 address using interface regexes \[eth\.\*\]/ },
+      cite: { file: /^cluster\/logs\/kube-system\/calico-node-\w+\/calico-node\.previous\.log$/, excerpt: /Unable to auto-detect an IPv4 address using interface regexes \[eth\.\*\]/ },
       command: /kubectl -n kube-system delete pod -l k8s-app=calico-node --field-selector spec\.nodeName=node-2/,
     },
   },
@@ -42,16 +43,16 @@ const rows: Row[] = [
       setAgentState(kit, cilium.get('node-2')!, 'cilium-agent', { state: 'image-pull', initContainer: 'config' });
       failStuckPod(kit, CILIUM_SOCK);
     },
-    expect: {
+    expected: {
       severity: 'critical',
       confidence: 'high',
       nodes: ['node-2'],
       pods: [STUCK],
-      citation: { file: /^cluster\/events\.json$/, excerpt: /Failed \(x24\) Failed to pull image "quay\.io\/cilium\/cilium:v1\.16\.5"/ },
+      cite: { file: /^cluster\/events\.json$/, excerpt: /Failed \(x24\) Failed to pull image "quay\.io\/cilium\/cilium:v1\.16\.5"/ },
       command: /kubectl -n kube-system logs cilium-\w+ -c config/,
       message: /init container config does not complete \(ImagePullBackOff\)/,
-      top: 'cni-agent-not-ready',
     },
+    firstRule: 'cni-agent-not-ready',
   },
   {
     name: 'aws-node crash-looping: ipamd panics at start-up (amazon-vpc-cni-k8s#3431)',
@@ -71,16 +72,16 @@ const rows: Row[] = [
       });
       failStuckPod(kit, IPAMD);
     },
-    expect: {
+    expected: {
       severity: 'critical',
       confidence: 'high',
       nodes: ['node-2'],
       pods: [STUCK],
-      citation: { file: /aws-node\.previous\.log$/, excerpt: /panic: runtime error: index out of range \[0\] with length 0/ },
+      cite: { file: /aws-node\.previous\.log$/, excerpt: /panic: runtime error: index out of range \[0\] with length 0/ },
       command: /kubectl -n kube-system logs aws-node-\w+ -c aws-node --previous/,
       message: /Its last error: "Failed to wait for IPAM daemon to complete: exit status 2".*finds no ipamd at 127\.0\.0\.1:50051/,
-      top: 'cni-agent-not-ready',
     },
+    firstRule: 'cni-agent-not-ready',
   },
   {
     name: 'aws-node missing from node-2 while the DaemonSet runs elsewhere',
@@ -89,30 +90,30 @@ const rows: Row[] = [
       removeAgentPod(kit, aws.get('node-2')!);
       failStuckPod(kit, IPAMD);
     },
-    expect: {
+    expected: {
       severity: 'critical',
       confidence: 'high',
       nodes: ['node-2'],
       pods: [STUCK],
-      citation: { file: /^cluster\/kube-system\/daemonsets\.json$/, excerpt: /DaemonSet kube-system\/aws-node: desired 3, current 2, ready 2/ },
+      cite: { file: /^cluster\/kube-system\/daemonsets\.json$/, excerpt: /DaemonSet kube-system\/aws-node: desired 3, current 2, ready 2/ },
       command: /kubectl describe node node-2/,
       message: /node-2 has no aws-node \(ipamd\) pod/,
-      top: 'cni-agent-not-ready',
     },
+    firstRule: 'cni-agent-not-ready',
   },
   {
     name: 'look-alike: flannel crash-looping next to the stale cni0 is a bystander, podcidr-mismatch ranks first',
     build: (kit) => flannelConflict.build(kit),
-    expect: {
+    expected: {
       severity: 'warning',
       confidence: 'high',
       nodes: ['node-2'],
       pods: [],
-      citation: { file: /kube-flannel\.previous\.log$/, excerpt: /link has incompatible addresses/ },
+      cite: { file: /kube-flannel\.previous\.log$/, excerpt: /link has incompatible addresses/ },
       command: /kubectl -n kube-flannel logs kube-flannel-ds-\w+ -c kube-flannel --previous/,
       message: /consequence|because an interface on the node keeps an address from an older subnet \(see podcidr-mismatch\)/,
-      top: 'podcidr-mismatch',
     },
+    firstRule: 'podcidr-mismatch',
   },
   {
     name: 'symptom without state: the nodename error, but no calico-node pods in the bundle',
@@ -121,22 +122,22 @@ const rows: Row[] = [
       kit.fixture.pods = kit.fixture.pods.filter((p) => !p.metadata.name.startsWith('calico-node-'));
       failStuckPod(kit, NODENAME);
     },
-    expect: {
+    expected: {
       severity: 'critical',
       confidence: 'medium',
       nodes: ['node-2'],
       pods: [STUCK],
-      citation: { file: /^nodes\/node-2\/journal\/kubelet\.log$/, excerpt: /stat \/var\/lib\/calico\/nodename: no such file or directory/ },
+      cite: { file: /^nodes\/node-2\/journal\/kubelet\.log$/, excerpt: /stat \/var\/lib\/calico\/nodename: no such file or directory/ },
       command: /--field-selector spec\.nodeName=node-2/,
       confirmWith: true,
     },
   },
-  { name: 'healthy kit', build: (kit) => kit.heal(), expect: null },
-  { name: 'healthy calico cluster', build: (kit) => { kit.heal(); useCalico(kit); }, expect: null },
+  { name: 'healthy kit', build: (kit) => kit.heal(), expected: null },
+  { name: 'healthy calico cluster', build: (kit) => { kit.heal(); useCalico(kit); }, expected: null },
 ];
 
 describe('cni-agent-not-ready', () => {
   it.each(rows)('$name', async (row) => {
-    await checkRow('cni-agent-not-ready', row);
+    await check('cni-agent-not-ready', row, RULE_SET);
   });
 });

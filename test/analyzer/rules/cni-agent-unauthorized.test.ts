@@ -2,7 +2,8 @@ import { describe, it } from 'vitest';
 import sample from '../../../samples/recipes/cni-agent-unauthorized.sample.js';
 import { failStuckPod, flannelPodOn, healAgent, klog, logText, setAgentLogs, setAgentState, useCalico } from '../../../samples/recipes/lib/agents.js';
 import type { SampleKit } from '../../../samples/recipes/kit.js';
-import { checkRow, STUCK, type Row } from './lib/agents-rows.js';
+import { check, STUCK, type Row } from './lib/rows.js';
+import { RULE_SET } from './lib/agents-and-control-plane.js';
 
 /** talos-breadnet#618: flannel's service account may not read its own pod, so flanneld never writes subnet.env. */
 function flannelForbidden(kit: SampleKit): void {
@@ -25,42 +26,42 @@ const rows: Row[] = [
   {
     name: 'the sample: calico-kubeconfig three days old, token refresh failing, ADD Unauthorized',
     build: (kit) => sample.build(kit),
-    expect: {
+    expected: {
       severity: 'critical',
       confidence: 'high',
       nodes: ['node-2'],
       pods: [STUCK],
-      citation: { file: /^nodes\/node-2\/cni\/net\.d\.ls$/, excerpt: /calico-kubeconfig modified 2026-11-19T06:30/ },
+      cite: { file: /^nodes\/node-2\/cni\/net\.d\.ls$/, excerpt: /calico-kubeconfig modified 2026-11-19T06:30/ },
       command: /kubectl -n kube-system delete pod -l k8s-app=calico-node --field-selector spec\.nodeName=node-2/,
       message: /rejected as Unauthorized \(HTTP 401\).*last written 76 h before this bundle, longer than the 24 h/,
-      top: 'cni-agent-unauthorized',
     },
+    firstRule: 'cni-agent-unauthorized',
   },
   {
     name: "calico-node's own refresh errors are cited",
     build: (kit) => sample.build(kit),
-    expect: {
+    expected: {
       severity: 'critical',
       confidence: 'high',
       nodes: ['node-2'],
       pods: [STUCK],
-      citation: { file: /^cluster\/logs\/kube-system\/calico-node-\w+\/calico-node\.log$/, excerpt: /Unable to create token for CNI kubeconfig error=Unauthorized/ },
+      cite: { file: /^cluster\/logs\/kube-system\/calico-node-\w+\/calico-node\.log$/, excerpt: /Unable to create token for CNI kubeconfig error=Unauthorized/ },
       command: /chroot \/host sh -c "grep token: \/etc\/cni\/net\.d\/calico-kubeconfig/,
     },
   },
   {
     name: 'RBAC: flannel forbidden to read its pod, subnet.env never written (ranks above the subnet.env finding)',
     build: flannelForbidden,
-    expect: {
+    expected: {
       severity: 'critical',
       confidence: 'high',
       nodes: ['node-2'],
       pods: [STUCK],
-      citation: { file: /kube-flannel\.previous\.log$/, excerpt: /is forbidden: User \\?"system:serviceaccount:kube-flannel:flannel\\?" cannot get resource/ },
+      cite: { file: /kube-flannel\.previous\.log$/, excerpt: /is forbidden: User \\?"system:serviceaccount:kube-flannel:flannel\\?" cannot get resource/ },
       command: /kubectl auth can-i get pods --as=system:serviceaccount:kube-flannel:flannel/,
       message: /refuses system:serviceaccount:kube-flannel:flannel permission to get pods.*RBAC, HTTP 403.*loadFlannelSubnetEnv failed/,
-      top: 'cni-agent-unauthorized',
     },
+    firstRule: 'cni-agent-unauthorized',
   },
   {
     name: 'look-alike: the API is unreachable (i/o timeout), not unauthorized',
@@ -68,8 +69,8 @@ const rows: Row[] = [
       useCalico(kit);
       failStuckPod(kit, 'plugin type="calico" failed (add): error getting ClusterInformation: Get "https://10.96.0.1:443/apis/crd.projectcalico.org/v1/clusterinformations/default": dial tcp 10.96.0.1:443: i/o timeout');
     },
-    expect: null,
-    top: 'cni-apiserver-unreachable',
+    expected: null,
+    firstRule: 'cni-apiserver-unreachable',
   },
   {
     name: 'symptom without state: Unauthorized, but no net.d listing and a recent refresh in the log',
@@ -78,22 +79,22 @@ const rows: Row[] = [
       kit.node('node-2').missing('cni/net.d.ls', { kind: 'file', path: '/etc/cni/net.d' }, 'failed', 'ls: cannot open directory /etc/cni/net.d: Permission denied');
       failStuckPod(kit, 'plugin type="calico" failed (delete): error getting ClusterInformation: connection is unauthorized: Unauthorized', { op: 'delete' });
     },
-    expect: {
+    expected: {
       severity: 'critical',
       confidence: 'medium',
       nodes: ['node-2'],
       pods: [STUCK],
-      citation: { file: /^nodes\/node-2\/journal\/kubelet\.log$/, excerpt: /StopPodSandbox from runtime service failed/ },
+      cite: { file: /^nodes\/node-2\/journal\/kubelet\.log$/, excerpt: /StopPodSandbox from runtime service failed/ },
       command: /kubectl debug node\/node-2/,
       confirmWith: true,
     },
   },
-  { name: 'healthy kit', build: (kit) => kit.heal(), expect: null },
-  { name: 'healthy calico cluster', build: (kit) => { kit.heal(); useCalico(kit); }, expect: null },
+  { name: 'healthy kit', build: (kit) => kit.heal(), expected: null },
+  { name: 'healthy calico cluster', build: (kit) => { kit.heal(); useCalico(kit); }, expected: null },
 ];
 
 describe('cni-agent-unauthorized', () => {
   it.each(rows)('$name', async (row) => {
-    await checkRow('cni-agent-unauthorized', row);
+    await check('cni-agent-unauthorized', row, RULE_SET);
   });
 });

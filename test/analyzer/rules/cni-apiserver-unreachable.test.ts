@@ -2,7 +2,8 @@ import { describe, it } from 'vitest';
 import sample from '../../../samples/recipes/cni-apiserver-unreachable.sample.js';
 import { failStuckPod, flannelPodOn, healAgent, klog, kubeProxyNat, logText, setAgentLogs, setAgentState, useCalico, writeIptables } from '../../../samples/recipes/lib/agents.js';
 import type { SampleKit } from '../../../samples/recipes/kit.js';
-import { checkRow, STUCK, type Row } from './lib/agents-rows.js';
+import { check, STUCK, type Row } from './lib/rows.js';
+import { RULE_SET } from './lib/agents-and-control-plane.js';
 
 function apiserverRestarting(kit: SampleKit): void {
   const api = kit.fixture.pods.find((p) => p.metadata.name === 'kube-apiserver-node-1')!;
@@ -33,26 +34,26 @@ const rows: Row[] = [
   {
     name: 'the sample: kube-proxy down on node-2, no Service rules, Calico times out on 10.96.0.1',
     build: (kit) => sample.build(kit),
-    expect: {
+    expected: {
       severity: 'critical',
       confidence: 'high',
       nodes: ['node-2'],
       pods: [STUCK],
-      citation: { file: /^nodes\/node-2\/net\/iptables-save\.txt$/, excerpt: /node-2: \*nat has no KUBE-SERVICES chain/ },
+      cite: { file: /^nodes\/node-2\/net\/iptables-save\.txt$/, excerpt: /node-2: \*nat has no KUBE-SERVICES chain/ },
       command: /kubectl debug node\/node-2 .*iptables-save -t nat \| grep -- "-d 10\.96\.0\.1\/32".*https:\/\/10\.96\.0\.1:443\/healthz/,
       message: /at 10\.96\.0\.1:443 \(the kubernetes Service VIP\).*kube-proxy has not synced any Service on node-2.*kube-proxy on node-2 \(kube-proxy-\w+\) is waiting \(CrashLoopBackOff, 11 restarts\)/,
-      top: 'cni-apiserver-unreachable',
     },
+    firstRule: 'cni-apiserver-unreachable',
   },
   {
     name: "a healthy node's rule for the VIP is cited for comparison",
     build: (kit) => sample.build(kit),
-    expect: {
+    expected: {
       severity: 'critical',
       confidence: 'high',
       nodes: ['node-2'],
       pods: [STUCK],
-      citation: { file: /^nodes\/node-1\/net\/iptables-save\.txt$/, excerpt: /-A KUBE-SERVICES -d 10\.96\.0\.1\/32 -p tcp .*--dport 443/ },
+      cite: { file: /^nodes\/node-1\/net\/iptables-save\.txt$/, excerpt: /-A KUBE-SERVICES -d 10\.96\.0\.1\/32 -p tcp .*--dport 443/ },
       command: /kubectl -n kube-system delete pod -l k8s-app=kube-proxy --field-selector spec\.nodeName=node-2/,
     },
   },
@@ -63,16 +64,16 @@ const rows: Row[] = [
       apiserverRestarting(kit);
       failStuckPod(kit, 'plugin type="calico" failed (delete): error getting ClusterInformation: Get "https://10.96.0.1:443/apis/crd.projectcalico.org/v1/clusterinformations/default": EOF', { op: 'delete' });
     },
-    expect: {
+    expected: {
       severity: 'critical',
       confidence: 'high',
       nodes: ['node-2'],
       pods: [STUCK],
-      citation: { file: /^cluster\/kube-system\/pods\.json$/, excerpt: /kube-system\/kube-apiserver-node-1: is running but not Ready \(6 restarts\)/ },
+      cite: { file: /^cluster\/kube-system\/pods\.json$/, excerpt: /kube-system\/kube-apiserver-node-1: is running but not Ready \(6 restarts\)/ },
       command: /https:\/\/10\.96\.0\.1:443\/healthz/,
       message: /kube-proxy did program 10\.96\.0\.1:443 on node-2.*The API server kube-apiserver-node-1 is running but not Ready/,
-      top: 'cni-apiserver-unreachable',
     },
+    firstRule: 'cni-apiserver-unreachable',
   },
   {
     name: 'symptom only: an overloaded API server (calico#8441), path and pods look fine',
@@ -80,12 +81,12 @@ const rows: Row[] = [
       useCalico(kit);
       failStuckPod(kit, 'plugin type="calico" failed (add): the server was unable to return a response in the time allotted, but may still be processing the request (get namespaces default)');
     },
-    expect: {
+    expected: {
       severity: 'critical',
       confidence: 'medium',
       nodes: ['node-2'],
       pods: [STUCK],
-      citation: { file: /^cluster\/events\.json$/, excerpt: /the server was unable to return a response in the time allotted/ },
+      cite: { file: /^cluster\/events\.json$/, excerpt: /the server was unable to return a response in the time allotted/ },
       command: /kubectl get --raw '\/readyz\?verbose'/,
       message: /answered too slowly rather than not at all/,
       confirmWith: true,
@@ -94,16 +95,16 @@ const rows: Row[] = [
   {
     name: "flannel's SubnetManager times out on the VIP: ranks above the missing subnet.env it causes",
     build: flannelNoApi,
-    expect: {
+    expected: {
       severity: 'critical',
       confidence: 'high',
       nodes: ['node-2'],
       pods: [STUCK],
-      citation: { file: /kube-flannel\.previous\.log$/, excerpt: /Failed to create SubnetManager: error retrieving pod spec .*dial tcp 10\.96\.0\.1:443: i\/o timeout/ },
+      cite: { file: /kube-flannel\.previous\.log$/, excerpt: /Failed to create SubnetManager: error retrieving pod spec .*dial tcp 10\.96\.0\.1:443: i\/o timeout/ },
       command: /kubectl -n kube-flannel delete pod -l app=flannel,k8s-app=flannel --field-selector spec\.nodeName=node-2/,
       message: /the flannel agent cannot reach the Kubernetes API server at 10\.96\.0\.1:443.*loadFlannelSubnetEnv failed/,
-      top: 'cni-apiserver-unreachable',
     },
+    firstRule: 'cni-apiserver-unreachable',
   },
   {
     name: 'look-alike: Unauthorized is a credentials problem, not reachability',
@@ -111,15 +112,15 @@ const rows: Row[] = [
       useCalico(kit);
       failStuckPod(kit, 'plugin type="calico" failed (add): error getting ClusterInformation: connection is unauthorized: Unauthorized');
     },
-    expect: null,
-    top: 'cni-agent-unauthorized',
+    expected: null,
+    firstRule: 'cni-agent-unauthorized',
   },
-  { name: 'healthy kit', build: (kit) => kit.heal(), expect: null },
-  { name: 'healthy calico cluster', build: (kit) => { kit.heal(); useCalico(kit); }, expect: null },
+  { name: 'healthy kit', build: (kit) => kit.heal(), expected: null },
+  { name: 'healthy calico cluster', build: (kit) => { kit.heal(); useCalico(kit); }, expected: null },
 ];
 
 describe('cni-apiserver-unreachable', () => {
   it.each(rows)('$name', async (row) => {
-    await checkRow('cni-apiserver-unreachable', row);
+    await check('cni-apiserver-unreachable', row, RULE_SET);
   });
 });

@@ -1,7 +1,8 @@
 import { describe, it } from 'vitest';
 import type { SampleKit } from '../../../samples/recipes/kit.js';
 import { failStuck, healFlannelOn } from '../../../samples/recipes/lib/config-and-runtime.js';
-import { check, lsLine, markTerminating, STUCK, type Row } from './lib/config-and-runtime.js';
+import { check, STUCK, type Row } from './lib/rows.js';
+import { lsLine, markTerminating } from './lib/config-and-runtime.js';
 
 const CACHE_ERROR = 'failed to get network "cbr0" cached result: decoding version from network config: unexpected end of JSON input';
 

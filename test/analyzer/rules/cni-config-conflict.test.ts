@@ -1,7 +1,8 @@
 import { describe, it } from 'vitest';
 import { FLANNEL_CONFLIST } from '../../../samples/recipes/kit.js';
 import { CILIUM_LEFTOVER_CONFLIST, CONTAINERD_NET_CONFLIST, failStuck, healFlannelOn, setCriInfo, setNetD } from '../../../samples/recipes/lib/config-and-runtime.js';
-import { addCiliumAgents, check, STUCK, type Row } from './lib/config-and-runtime.js';
+import { check, STUCK, type Row } from './lib/rows.js';
+import { addCiliumAgents } from './lib/config-and-runtime.js';
 
 const PODMAN = `{
   "cniVersion": "0.4.0",

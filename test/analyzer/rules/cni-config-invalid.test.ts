@@ -1,7 +1,8 @@
 import { describe, it } from 'vitest';
 import { FLANNEL_CONFLIST, type SampleKit } from '../../../samples/recipes/kit.js';
 import { failStuck, healFlannelOn, setNetD } from '../../../samples/recipes/lib/config-and-runtime.js';
-import { check, markTerminating, STUCK, type Row } from './lib/config-and-runtime.js';
+import { check, STUCK, type Row } from './lib/rows.js';
+import { markTerminating } from './lib/config-and-runtime.js';
 
 const FILE = 'nodes/node-2/cni/net.d/10-flannel.conflist';
 

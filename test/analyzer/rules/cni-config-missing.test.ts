@@ -2,7 +2,7 @@ import { describe, it } from 'vitest';
 import { FLANNEL_CONFLIST } from '../../../samples/recipes/kit.js';
 import { flannelPodOn, setAgentState } from '../../../samples/recipes/lib/agents.js';
 import { failStuck, healFlannelOn, setCriInfo, setNetD, setNetworkNotReady } from '../../../samples/recipes/lib/config-and-runtime.js';
-import { check, STUCK, type Row } from './lib/config-and-runtime.js';
+import { check, STUCK, type Row } from './lib/rows.js';
 
 const NOT_INIT = 'cni plugin not initialized';
 const initLine = (kit: Parameters<Row['build']>[0]) => {

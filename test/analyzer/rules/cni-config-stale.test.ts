@@ -3,7 +3,8 @@ import { FLANNEL_CONFLIST } from '../../../samples/recipes/kit.js';
 import { useCilium } from '../../../samples/recipes/lib/agents.js';
 import { setAgentState } from '../../../samples/recipes/lib/agents.js';
 import { CILIUM_LEFTOVER_CONFLIST, failStuck, healFlannelOn, setNetD } from '../../../samples/recipes/lib/config-and-runtime.js';
-import { addCiliumAgents, check, STUCK, type Row } from './lib/config-and-runtime.js';
+import { check, STUCK, type Row } from './lib/rows.js';
+import { addCiliumAgents } from './lib/config-and-runtime.js';
 
 const CILIUM_GONE = 'plugin type="cilium-cni" failed (add): unable to connect to Cilium agent: failed to create cilium agent client after 30.000000 seconds timeout: Get "http://localhost/v1/config": dial unix /var/run/cilium/cilium.sock: connect: no such file or directory';
 const ANTREA = `{

@@ -2,7 +2,8 @@ import { describe, it } from 'vitest';
 import sample from '../../../samples/recipes/cni-plugin-timeout.sample.js';
 import { failStuckPod, useCalico } from '../../../samples/recipes/lib/agents.js';
 import type { SampleKit } from '../../../samples/recipes/kit.js';
-import { checkRow, STUCK, type Row } from './lib/agents-rows.js';
+import { check, STUCK, type Row } from './lib/rows.js';
+import { RULE_SET } from './lib/agents-and-control-plane.js';
 
 /** crc-snc#203: CRI-O kills Multus when its ADD runs past the runtime's deadline. */
 function multusKilled(kit: SampleKit, oom: boolean): void {
@@ -29,26 +30,26 @@ const rows: Row[] = [
   {
     name: 'the sample: cilium-cni times out while the agent restarts after an OOM kill',
     build: (kit) => sample.build(kit),
-    expect: {
+    expected: {
       severity: 'critical',
       confidence: 'high',
       nodes: ['node-2'],
       pods: [STUCK],
-      citation: { file: /^cluster\/kube-system\/pods\.json$/, excerpt: /cilium-\w+: restartCount 4, lastState terminated OOMKilled exit 137 at 2026-11-22T10:25:38Z, started 2026-11-22T10:25:42Z/ },
+      cite: { file: /^cluster\/kube-system\/pods\.json$/, excerpt: /cilium-\w+: restartCount 4, lastState terminated OOMKilled exit 137 at 2026-11-22T10:25:38Z, started 2026-11-22T10:25:42Z/ },
       command: /kubectl -n default delete pod web-7r2rngql75-6w8j6|kubectl debug node\/node-2/,
       message: /cilium-cni gave up waiting for the cilium agent.*was restarting \(4 restarts; last exit OOMKilled/,
-      top: 'cni-plugin-timeout',
     },
+    firstRule: 'cni-plugin-timeout',
   },
   {
     name: "the agent's hung endpoint regeneration is cited",
     build: (kit) => sample.build(kit),
-    expect: {
+    expected: {
       severity: 'critical',
       confidence: 'high',
       nodes: ['node-2'],
       pods: [STUCK],
-      citation: { file: /^cluster\/logs\/kube-system\/cilium-\w+\/cilium-agent\.log$/, excerpt: /endpoint regeneration failed.*context deadline exceeded/ },
+      cite: { file: /^cluster\/logs\/kube-system\/cilium-\w+\/cilium-agent\.log$/, excerpt: /endpoint regeneration failed.*context deadline exceeded/ },
       command: /kubectl debug node\/node-2/,
     },
   },
@@ -58,12 +59,12 @@ const rows: Row[] = [
       useCalico(kit);
       failStuckPod(kit, 'plugin type="calico" failed (delete): context deadline exceeded', { op: 'delete' });
     },
-    expect: {
+    expected: {
       severity: 'critical',
       confidence: 'medium',
       nodes: ['node-2'],
       pods: [STUCK],
-      citation: { file: /^nodes\/node-2\/journal\/kubelet\.log$/, excerpt: /StopPodSandbox from runtime service failed/ },
+      cite: { file: /^nodes\/node-2\/journal\/kubelet\.log$/, excerpt: /StopPodSandbox from runtime service failed/ },
       command: /kubectl debug node\/node-2/,
       message: /DEL \(teardown\) calls time out.*shows nothing slow.*stuck terminating/,
       confirmWith: true,
@@ -72,32 +73,32 @@ const rows: Row[] = [
   {
     name: "CRI-O kills multus at the deadline (signal: killed) while the default network's agent is down",
     build: (kit) => multusKilled(kit, false),
-    expect: {
+    expected: {
       severity: 'critical',
       confidence: 'high',
       nodes: ['node-2'],
       pods: [STUCK],
-      citation: { file: /^nodes\/node-2\/journal\/crio\.log$/, excerpt: /netplugin failed with no error message: signal: killed/ },
+      cite: { file: /^nodes\/node-2\/journal\/crio\.log$/, excerpt: /netplugin failed with no error message: signal: killed/ },
       command: /journalctl -u containerd -u crio/,
       message: /the runtime killed the CNI plugin.*the flannel pod kube-flannel\/kube-flannel-ds-\w+ was down/,
-      top: 'cni-plugin-timeout',
     },
+    firstRule: 'cni-plugin-timeout',
   },
-  { name: 'look-alike: multus was OOM-killed (dmesg), not timed out', build: (kit) => multusKilled(kit, true), expect: null },
+  { name: 'look-alike: multus was OOM-killed (dmesg), not timed out', build: (kit) => multusKilled(kit, true), expected: null },
   {
     name: 'look-alike: a deadline on the API server VIP belongs to cni-apiserver-unreachable',
     build: (kit) => {
       useCalico(kit);
       failStuckPod(kit, 'plugin type="calico" failed (add): error getting ClusterInformation: Get "https://10.96.0.1:443/apis/crd.projectcalico.org/v1/clusterinformations/default": context deadline exceeded');
     },
-    expect: null,
-    top: 'cni-apiserver-unreachable',
+    expected: null,
+    firstRule: 'cni-apiserver-unreachable',
   },
-  { name: 'healthy kit', build: (kit) => kit.heal(), expect: null },
+  { name: 'healthy kit', build: (kit) => kit.heal(), expected: null },
 ];
 
 describe('cni-plugin-timeout', () => {
   it.each(rows)('$name', async (row) => {
-    await checkRow('cni-plugin-timeout', row);
+    await check('cni-plugin-timeout', row, RULE_SET);
   });
 });

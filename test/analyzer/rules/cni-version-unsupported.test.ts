@@ -1,7 +1,8 @@
 import { describe, it } from 'vitest';
 import { FLANNEL_CONFLIST } from '../../../samples/recipes/kit.js';
 import { failStuck, healFlannelOn, setNetD } from '../../../samples/recipes/lib/config-and-runtime.js';
-import { ALL_VERSIONS, check, setBinListing, STUCK, type Row } from './lib/config-and-runtime.js';
+import { check, STUCK, type Row } from './lib/rows.js';
+import { ALL_VERSIONS, setBinListing } from './lib/config-and-runtime.js';
 
 const flannelWith = (version: string | null) =>
   version === null ? FLANNEL_CONFLIST.replace('  "cniVersion": "0.3.1",\n', '') : FLANNEL_CONFLIST.replace('"cniVersion": "0.3.1"', `"cniVersion": "${version}"`);

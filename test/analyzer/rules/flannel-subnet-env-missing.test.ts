@@ -1,7 +1,8 @@
 import { describe, it } from 'vitest';
 import sample from '../../../samples/recipes/flannel-subnet-env-missing.sample.js';
 import { failStuckPod, flannelPodOn, healAgent, klog, logText, setAgentLogs, setAgentState, useCalico } from '../../../samples/recipes/lib/agents.js';
-import { checkRow, STUCK, type Row } from './lib/agents-rows.js';
+import { check, STUCK, type Row } from './lib/rows.js';
+import { RULE_SET } from './lib/agents-and-control-plane.js';
 
 const SUBNET_ENV = 'plugin type="flannel" failed (add): loadFlannelSubnetEnv failed: open /run/flannel/subnet.env: no such file or directory';
 
@@ -9,16 +10,16 @@ const rows: Row[] = [
   {
     name: 'the sample: node-2 rebooted, flannel stuck pulling its init image, no subnet.env',
     build: (kit) => sample.build(kit),
-    expect: {
+    expected: {
       severity: 'critical',
       confidence: 'high',
       nodes: ['node-2'],
       pods: [STUCK],
-      citation: { file: /^nodes\/node-2\/flannel\/subnet\.env$/, excerpt: /absent \(no such file or directory\)/ },
+      cite: { file: /^nodes\/node-2\/flannel\/subnet\.env$/, excerpt: /absent \(no such file or directory\)/ },
       command: /kubectl debug node\/node-2 .* cat \/run\/flannel\/subnet\.env/,
       message: /flanneld on node-2 is not running: init container install-cni-plugin does not complete \(ImagePullBackOff\)/,
-      top: 'flannel-subnet-env-missing',
     },
+    firstRule: 'flannel-subnet-env-missing',
   },
   {
     name: 'the cause is another rule: flannel forbidden by RBAC, so this finding is the consequence',
@@ -30,16 +31,16 @@ const rows: Row[] = [
       kit.node('node-2').subnetEnv = null;
       failStuckPod(kit, SUBNET_ENV);
     },
-    expect: {
+    expected: {
       severity: 'warning',
       confidence: 'high',
       nodes: ['node-2'],
       pods: [STUCK],
-      citation: { file: /kube-flannel\.previous\.log$/, excerpt: /is forbidden: User/ },
+      cite: { file: /kube-flannel\.previous\.log$/, excerpt: /is forbidden: User/ },
       command: /kubectl -n kube-flannel logs kube-flannel-ds-\w+ -c kube-flannel --previous/,
       message: /because the API server rejects its service account \(RBAC or token\) \(see cni-agent-unauthorized\)/,
-      top: 'cni-agent-unauthorized',
     },
+    firstRule: 'cni-agent-unauthorized',
   },
   {
     name: 'an incomplete subnet.env (no FLANNEL_NETWORK)',
@@ -48,12 +49,12 @@ const rows: Row[] = [
       kit.node('node-2').subnetEnv = 'FLANNEL_SUBNET=10.244.1.1/24\nFLANNEL_MTU=1450\nFLANNEL_IPMASQ=true\n';
       failStuckPod(kit, 'plugin type="flannel" failed (add): loadFlannelSubnetEnv failed: /run/flannel/subnet.env is missing FLANNEL_NETWORK, FLANNEL_IPV6_NETWORK, FLANNEL_SUBNET, FLANNEL_IPV6_SUBNET');
     },
-    expect: {
+    expected: {
       severity: 'critical',
       confidence: 'high',
       nodes: ['node-2'],
       pods: [STUCK],
-      citation: { file: /^nodes\/node-2\/flannel\/subnet\.env$/, excerpt: /subnet\.env lacks FLANNEL_NETWORK/ },
+      cite: { file: /^nodes\/node-2\/flannel\/subnet\.env$/, excerpt: /subnet\.env lacks FLANNEL_NETWORK/ },
       command: /cat \/run\/flannel\/subnet\.env/,
     },
   },
@@ -63,12 +64,12 @@ const rows: Row[] = [
       healAgent(kit, flannelPodOn(kit, 'node-2'));
       failStuckPod(kit, SUBNET_ENV);
     },
-    expect: {
+    expected: {
       severity: 'warning',
       confidence: 'low',
       nodes: ['node-2'],
       pods: [STUCK],
-      citation: { file: /^nodes\/node-2\/flannel\/subnet\.env$/, excerpt: /FLANNEL_SUBNET=10\.244\.1\.1\/24/ },
+      cite: { file: /^nodes\/node-2\/flannel\/subnet\.env$/, excerpt: /FLANNEL_SUBNET=10\.244\.1\.1\/24/ },
       command: /node-2/,
       message: /exists now .* so flanneld wrote it after these failures/,
     },
@@ -79,22 +80,22 @@ const rows: Row[] = [
       kit.heal();
       kit.node('node-3').subnetEnv = null;
     },
-    expect: {
+    expected: {
       severity: 'warning',
       confidence: 'medium',
       nodes: ['node-3'],
       pods: [],
-      citation: { file: /^nodes\/node-3\/flannel\/subnet\.env$/, excerpt: /absent/ },
+      cite: { file: /^nodes\/node-3\/flannel\/subnet\.env$/, excerpt: /absent/ },
       command: /chroot \/host cat \/run\/flannel\/subnet\.env/,
       message: /flannel is the CNI but \/run\/flannel\/subnet\.env is missing: the next pod sandbox on the node will fail/,
     },
   },
-  { name: 'look-alike: a calico cluster has no subnet.env and needs none', build: (kit) => { kit.heal(); useCalico(kit); }, expect: null },
-  { name: 'healthy kit', build: (kit) => kit.heal(), expect: null },
+  { name: 'look-alike: a calico cluster has no subnet.env and needs none', build: (kit) => { kit.heal(); useCalico(kit); }, expected: null },
+  { name: 'healthy kit', build: (kit) => kit.heal(), expected: null },
 ];
 
 describe('flannel-subnet-env-missing', () => {
   it.each(rows)('$name', async (row) => {
-    await checkRow('flannel-subnet-env-missing', row);
+    await check('flannel-subnet-env-missing', row, RULE_SET);
   });
 });

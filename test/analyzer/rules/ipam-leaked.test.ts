@@ -1,7 +1,7 @@
 import { describe, it } from 'vitest';
 import { hex64, type SampleKit } from '../../../samples/recipes/kit.js';
 import { failStuck, healFlannelOn, listingText } from '../../../samples/recipes/lib/config-and-runtime.js';
-import { check, STUCK, type Row } from './lib/config-and-runtime.js';
+import { check, STUCK, type Row } from './lib/rows.js';
 
 const FULL = 'plugin type="flannel" failed (add): failed to delegate add: failed to allocate for range 0: no IP addresses available in range set: 10.244.1.1-10.244.1.254';
 

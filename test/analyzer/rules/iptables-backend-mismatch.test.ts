@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SampleKit } from '../../../samples/recipes/kit.js';
 import { addCalicoNode, onlyStuckPodFails } from '../../../samples/recipes/lib/node-and-look-alikes.js';
-import { check, run, STUCK, type Row } from './lib/node-and-look-alikes.js';
+import { check, run, STUCK, type Row } from './lib/rows.js';
 
 const RULE = 'iptables-backend-mismatch';
 const STAMP = 'Sun Nov 22 10:29:41 2026';
@@ -212,7 +212,7 @@ const rows: Row[] = [
 ];
 
 describe(RULE, () => {
-  it.each(rows.map((r) => [r.name, r] as const))('%s', async (_name, row) => check(RULE, row));
+  it.each(rows.map((r) => [r.name, r] as const))('%s', async (_name, row) => { await check(RULE, row); });
 
   it('reports empty legacy tables as info, with the warning and the empty dump cited', async () => {
     const { result, findings } = await run(RULE, (kit) => {

@@ -1,7 +1,7 @@
 import { describe, it } from 'vitest';
 import { hex64 } from '../../../samples/recipes/kit.js';
 import { addCalicoNode, onlyStuckPodFails } from '../../../samples/recipes/lib/node-and-look-alikes.js';
-import { check, STUCK, type Row } from './lib/node-and-look-alikes.js';
+import { check, STUCK, type Row } from './lib/rows.js';
 
 const RULE = 'iptables-lock-contention';
 const EVENT = 'Failed to create pod sandbox: rpc error: code = Unknown desc = failed to setup network for sandbox "{sandbox}": ';
@@ -141,5 +141,5 @@ const rows: Row[] = [
 ];
 
 describe(RULE, () => {
-  it.each(rows.map((r) => [r.name, r] as const))('%s', async (_name, row) => check(RULE, row));
+  it.each(rows.map((r) => [r.name, r] as const))('%s', async (_name, row) => { await check(RULE, row); });
 });

@@ -2,7 +2,8 @@ import { describe, it } from 'vitest';
 import sample from '../../../samples/recipes/kernel-incompatible.sample.js';
 import { failStuckPod, flannelPodOn, healAgent, klog, logText, setAgentLogs, setAgentState, useCilium } from '../../../samples/recipes/lib/agents.js';
 import type { SampleKit } from '../../../samples/recipes/kit.js';
-import { checkRow, STUCK, type Row } from './lib/agents-rows.js';
+import { check, STUCK, type Row } from './lib/rows.js';
+import { RULE_SET } from './lib/agents-and-control-plane.js';
 
 function kernel(kit: SampleKit, node: string, release: string, os = 'Ubuntu 20.04.6 LTS'): void {
   kit.node(node).set('system/uname.txt', `Linux ${node} ${release} #1 SMP PREEMPT_DYNAMIC Mon Jan 8 10:00:00 UTC 2024 x86_64 x86_64 x86_64 GNU/Linux\n`, { kind: 'command', argv: ['uname', '-a'] });
@@ -14,26 +15,26 @@ const rows: Row[] = [
   {
     name: 'the sample: CentOS 7 kernel 3.10 under Cilium 1.14, the agent exits at its kernel probe',
     build: (kit) => sample.build(kit),
-    expect: {
+    expected: {
       severity: 'critical',
       confidence: 'high',
       nodes: ['node-2'],
       pods: [STUCK],
-      citation: { file: /^nodes\/node-2\/system\/uname\.txt$/, excerpt: /3\.10\.0-1127\.el7\.x86_64/ },
+      cite: { file: /^nodes\/node-2\/system\/uname\.txt$/, excerpt: /3\.10\.0-1127\.el7\.x86_64/ },
       command: /kubectl -n kube-system logs cilium-\w+ -c cilium-agent --previous \| grep -iE 'kernel/,
       message: /the kernel is 3\.10\.0-1127\.el7\.x86_64, below the 4\.19\.57 that Cilium 1\.14\.4 requires.*Other nodes: node-1 6\.8\.0-48-generic/,
-      top: 'kernel-incompatible',
     },
+    firstRule: 'kernel-incompatible',
   },
   {
     name: "the agent's own verdict is cited",
     build: (kit) => sample.build(kit),
-    expect: {
+    expected: {
       severity: 'critical',
       confidence: 'high',
       nodes: ['node-2'],
       pods: [STUCK],
-      citation: { file: /cilium-agent\.previous\.log$/, excerpt: /kernel version: NOT OK: minimal supported kernel version is >= 4\.19\.57/ },
+      cite: { file: /cilium-agent\.previous\.log$/, excerpt: /kernel version: NOT OK: minimal supported kernel version is >= 4\.19\.57/ },
       command: /kubectl get nodes -o custom-columns=NAME:\.metadata\.name,KERNEL/,
     },
   },
@@ -49,16 +50,16 @@ const rows: Row[] = [
       kit.node('node-2').subnetEnv = null;
       failStuckPod(kit, 'plugin type="flannel" failed (add): loadFlannelSubnetEnv failed: open /run/flannel/subnet.env: no such file or directory');
     },
-    expect: {
+    expected: {
       severity: 'critical',
       confidence: 'high',
       nodes: ['node-2'],
       pods: [STUCK],
-      citation: { file: /^nodes\/node-2\/system\/dmesg\.txt$/, excerpt: /vxlan: Unknown symbol udp_tunnel_sock_release/ },
+      cite: { file: /^nodes\/node-2\/system\/dmesg\.txt$/, excerpt: /vxlan: Unknown symbol udp_tunnel_sock_release/ },
       command: /kubectl -n kube-flannel logs kube-flannel-ds-\w+ -c kube-flannel --previous/,
       message: /the agent fails on a kernel feature: "Error registering network: failed to configure interface flannel\.1: failed to create vxlan device flannel\.1: operation not supported"/,
-      top: 'kernel-incompatible',
     },
+    firstRule: 'kernel-incompatible',
   },
   {
     name: 'state only: Cilium 1.16 on a 5.3 kernel, the agent still runs',
@@ -67,24 +68,24 @@ const rows: Row[] = [
       useCilium(kit);
       kernel(kit, 'node-3', '5.3.18-59.37-default', 'SUSE Linux Enterprise Server 15 SP3');
     },
-    expect: {
+    expected: {
       severity: 'warning',
       confidence: 'medium',
       nodes: ['node-3'],
       pods: [],
-      citation: { file: /^nodes\/node-3\/system\/uname\.txt$/, excerpt: /5\.3\.18-59\.37-default/ },
+      cite: { file: /^nodes\/node-3\/system\/uname\.txt$/, excerpt: /5\.3\.18-59\.37-default/ },
       command: /kubectl debug node\/node-3/,
       message: /below the 5\.4\.0 that Cilium 1\.16\.5 requires.*runs for now/,
     },
   },
-  { name: "look-alike: RHEL 8's 4.18 counts as new enough for Cilium 1.16", build: (kit) => { kit.heal(); useCilium(kit); kernel(kit, 'node-2', '4.18.0-553.el8_10.x86_64', 'Red Hat Enterprise Linux 8.10 (Ootpa)'); }, expect: null },
-  { name: 'look-alike: an old kernel under flannel, which needs no eBPF', build: (kit) => { kit.heal(); kernel(kit, 'node-2', '4.4.0-210-generic'); }, expect: null },
-  { name: 'healthy kit', build: (kit) => kit.heal(), expect: null },
-  { name: 'healthy cilium cluster', build: (kit) => { kit.heal(); useCilium(kit); }, expect: null },
+  { name: "look-alike: RHEL 8's 4.18 counts as new enough for Cilium 1.16", build: (kit) => { kit.heal(); useCilium(kit); kernel(kit, 'node-2', '4.18.0-553.el8_10.x86_64', 'Red Hat Enterprise Linux 8.10 (Ootpa)'); }, expected: null },
+  { name: 'look-alike: an old kernel under flannel, which needs no eBPF', build: (kit) => { kit.heal(); kernel(kit, 'node-2', '4.4.0-210-generic'); }, expected: null },
+  { name: 'healthy kit', build: (kit) => kit.heal(), expected: null },
+  { name: 'healthy cilium cluster', build: (kit) => { kit.heal(); useCilium(kit); }, expected: null },
 ];
 
 describe('kernel-incompatible', () => {
   it.each(rows)('$name', async (row) => {
-    await checkRow('kernel-incompatible', row);
+    await check('kernel-incompatible', row, RULE_SET);
   });
 });

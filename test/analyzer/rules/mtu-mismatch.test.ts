@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { SampleKit } from '../../../samples/recipes/kit.js';
 import { addCalicoNode, onlyStuckPodFails } from '../../../samples/recipes/lib/node-and-look-alikes.js';
-import { check, run, type Row } from './lib/node-and-look-alikes.js';
+import { check, run, type Row } from './lib/rows.js';
 
 const RULE = 'mtu-mismatch';
 const IP = { kind: 'command' as const, argv: ['ip', '-d', 'addr', 'show'] };
@@ -157,7 +157,7 @@ const rows: Row[] = [
 ];
 
 describe(RULE, () => {
-  it.each(rows.map((r) => [r.name, r] as const))('%s', async (_name, row) => check(RULE, row));
+  it.each(rows.map((r) => [r.name, r] as const))('%s', async (_name, row) => { await check(RULE, row); });
 
   it('says what it lacks when a sandbox error mentions the MTU but the node has no interface list', async () => {
     const { result, findings } = await run(RULE, (kit) => {

@@ -1,7 +1,7 @@
 import { describe, it } from 'vitest';
 import { at, hex64, type SampleKit } from '../../../samples/recipes/kit.js';
 import { onlyStuckPodFails } from '../../../samples/recipes/lib/node-and-look-alikes.js';
-import { check, STUCK, type Row } from './lib/node-and-look-alikes.js';
+import { check, STUCK, type Row } from './lib/rows.js';
 
 const RULE = 'node-disk-pressure';
 const DF = { kind: 'command' as const, argv: ['df', '-P', '/', '/var', '/var/lib', '/var/lib/cni', '/run'] };
@@ -154,5 +154,5 @@ const rows: Row[] = [
 ];
 
 describe(RULE, () => {
-  it.each(rows.map((r) => [r.name, r] as const))('%s', async (_name, row) => check(RULE, row));
+  it.each(rows.map((r) => [r.name, r] as const))('%s', async (_name, row) => { await check(RULE, row); });
 });

@@ -1,7 +1,7 @@
 import { describe, it } from 'vitest';
 import { at, type SampleKit } from '../../../samples/recipes/kit.js';
 import { nodeCollectionFailed, nodeStoppedReporting, onlyStuckPodFails } from '../../../samples/recipes/lib/node-and-look-alikes.js';
-import { check, STUCK, type Row } from './lib/node-and-look-alikes.js';
+import { check, STUCK, type Row } from './lib/rows.js';
 
 const RULE = 'node-not-ready';
 const CNI_NOT_READY = 'container runtime network not ready: NetworkReady=false reason:NetworkPluginNotReady message:Network plugin returns error: cni plugin not initialized';
@@ -129,5 +129,5 @@ const rows: Row[] = [
 ];
 
 describe(RULE, () => {
-  it.each(rows.map((r) => [r.name, r] as const))('%s', async (_name, row) => check(RULE, row));
+  it.each(rows.map((r) => [r.name, r] as const))('%s', async (_name, row) => { await check(RULE, row); });
 });

@@ -2,7 +2,8 @@ import { describe, it } from 'vitest';
 import sample from '../../../samples/recipes/podcidr-missing.sample.js';
 import { failStuckPod, flannelPodOn, healAgent, klog, logText, removeFlannel, setAgentLogs, setAgentState, useCilium } from '../../../samples/recipes/lib/agents.js';
 import type { SampleKit } from '../../../samples/recipes/kit.js';
-import { checkRow, STUCK, useAntrea, type Row } from './lib/agents-rows.js';
+import { check, STUCK, type Row } from './lib/rows.js';
+import { RULE_SET, useAntrea } from './lib/agents-and-control-plane.js';
 
 const ANTREA_SOCK = 'plugin type="antrea" failed (add): rpc error: code = Unavailable desc = connection error: desc = "transport: Error while dialing: dial unix /var/run/antrea/cni.sock: connect: no such file or directory"';
 
@@ -25,26 +26,26 @@ const rows: Row[] = [
   {
     name: 'the sample: kubeadm lost podSubnet, node-2 re-joined without a podCIDR, flannel gets no lease',
     build: (kit) => sample.build(kit),
-    expect: {
+    expected: {
       severity: 'critical',
       confidence: 'high',
       nodes: ['node-2'],
       pods: [STUCK],
-      citation: { file: /^cluster\/nodes\.json$/, excerpt: /^node node-2: spec\.podCIDR is empty$/ },
+      cite: { file: /^cluster\/nodes\.json$/, excerpt: /^node node-2: spec\.podCIDR is empty$/ },
       command: /kubectl get node node-2 -o jsonpath='\{\.spec\.podCIDR\}/,
       message: /pod cidr not assigned.*kubeadm-config has no networking\.podSubnet.*\(node-1, node-3 keep the ones they were given before\)/,
-      top: 'podcidr-missing',
     },
+    firstRule: 'podcidr-missing',
   },
   {
     name: 'the kubeadm ClusterConfiguration without podSubnet is cited',
     build: (kit) => sample.build(kit),
-    expect: {
+    expected: {
       severity: 'critical',
       confidence: 'high',
       nodes: ['node-2'],
       pods: [STUCK],
-      citation: { file: /^cluster\/configmaps\/kube-system\/kubeadm-config\.json$/, excerpt: /networking: no podSubnet/ },
+      cite: { file: /^cluster\/configmaps\/kube-system\/kubeadm-config\.json$/, excerpt: /networking: no podSubnet/ },
       command: /kubectl -n kube-flannel delete pod -l app=flannel,k8s-app=flannel --field-selector spec\.nodeName=node-2/,
     },
   },
@@ -59,16 +60,16 @@ const rows: Row[] = [
       dropPodCidr(kit, 'node-2');
       flannelNoLease(kit);
     },
-    expect: {
+    expected: {
       severity: 'critical',
       confidence: 'high',
       nodes: ['node-2'],
       pods: [STUCK],
-      citation: { file: /kube-flannel\.previous\.log$/, excerpt: /pod cidr not assigned/ },
+      cite: { file: /kube-flannel\.previous\.log$/, excerpt: /pod cidr not assigned/ },
       command: /kubectl get nodes -o custom-columns=NAME:\.metadata\.name,PODCIDR:\.spec\.podCIDR/,
       message: /the cluster CIDR 10\.244\.0\.0\/23 is exhausted: it holds 2 node subnets of \/24 and 2 nodes already have one/,
-      top: 'podcidr-missing',
     },
+    firstRule: 'podcidr-missing',
   },
   {
     name: 'antrea needs the podCIDR; its agent is down and the plugin finds no socket',
@@ -80,12 +81,12 @@ const rows: Row[] = [
       setAgentState(kit, antrea, 'antrea-agent', { state: 'crashloop', restarts: 6 });
       failStuckPod(kit, ANTREA_SOCK);
     },
-    expect: {
+    expected: {
       severity: 'critical',
       confidence: 'medium',
       nodes: ['node-2'],
       pods: [STUCK],
-      citation: { file: /^cluster\/nodes\.json$/, excerpt: /node node-2: spec\.podCIDR is empty/ },
+      cite: { file: /^cluster\/nodes\.json$/, excerpt: /node node-2: spec\.podCIDR is empty/ },
       command: /kubectl get node node-2/,
       message: /antrea takes the node's pod subnet from it.*antrea\/cni\.sock/,
     },
@@ -93,7 +94,7 @@ const rows: Row[] = [
   {
     name: 'look-alike: flannel says "pod cidr not assigned" but nodes.json shows one (the agent could not read the node)',
     build: (kit) => flannelNoLease(kit),
-    expect: null,
+    expected: null,
   },
   {
     name: 'symptom without state: the node is missing from nodes.json',
@@ -101,12 +102,12 @@ const rows: Row[] = [
       flannelNoLease(kit);
       kit.fixture.nodes = kit.fixture.nodes.filter((n) => n.metadata.name !== 'node-2');
     },
-    expect: {
+    expected: {
       severity: 'critical',
       confidence: 'medium',
       nodes: ['node-2'],
       pods: [STUCK],
-      citation: { file: /kube-flannel\.previous\.log$/, excerpt: /pod cidr not assigned/ },
+      cite: { file: /kube-flannel\.previous\.log$/, excerpt: /pod cidr not assigned/ },
       command: /kubectl get node node-2/,
       confirmWith: true,
     },
@@ -118,13 +119,13 @@ const rows: Row[] = [
       useCilium(kit);
       for (const n of ['node-1', 'node-2', 'node-3']) dropPodCidr(kit, n);
     },
-    expect: null,
+    expected: null,
   },
-  { name: 'healthy kit', build: (kit) => kit.heal(), expect: null },
+  { name: 'healthy kit', build: (kit) => kit.heal(), expected: null },
 ];
 
 describe('podcidr-missing', () => {
   it.each(rows)('$name', async (row) => {
-    await checkRow('podcidr-missing', row);
+    await check('podcidr-missing', row, RULE_SET);
   });
 });

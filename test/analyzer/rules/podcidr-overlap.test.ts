@@ -2,7 +2,8 @@ import { describe, it } from 'vitest';
 import sample from '../../../samples/recipes/podcidr-overlap.sample.js';
 import { failStuckPod, flannelPodOn, healAgent, klog, logText, setAgentLogs, setAgentState } from '../../../samples/recipes/lib/agents.js';
 import type { SampleKit } from '../../../samples/recipes/kit.js';
-import { checkRow, STUCK, type Row } from './lib/agents-rows.js';
+import { check, STUCK, type Row } from './lib/rows.js';
+import { RULE_SET } from './lib/agents-and-control-plane.js';
 
 function setCluster(kit: SampleKit, from: string, to: string): void {
   const cm = kit.fixture.configMaps.find((c) => c.metadata.name === 'kubeadm-config')!;
@@ -25,26 +26,26 @@ const rows: Row[] = [
   {
     name: "the sample: Calico's 192.168.0.0/16 pool contains the nodes' 192.168.56.0/24",
     build: (kit) => sample.build(kit),
-    expect: {
+    expected: {
       severity: 'critical',
       confidence: 'high',
       nodes: ['node-1', 'node-2', 'node-3'],
       pods: [],
-      citation: { file: /^cluster\/logs\/kube-system\/calico-node-\w+\/calico-node\.log$/, excerpt: /Created default IPv4 pool \(192\.168\.0\.0\/16\)/ },
+      cite: { file: /^cluster\/logs\/kube-system\/calico-node-\w+\/calico-node\.log$/, excerpt: /Created default IPv4 pool \(192\.168\.0\.0\/16\)/ },
       command: /kubectl debug node\/node-1 .* ip route/,
       message: /The pod network 192\.168\.0\.0\/16 \(Calico IPv4 pool\) overlaps the hosts' own network: node-1's InternalIP 192\.168\.56\.11/,
-      top: 'podcidr-overlap',
     },
+    firstRule: 'podcidr-overlap',
   },
   {
     name: "the nodes' InternalIPs are cited",
     build: (kit) => sample.build(kit),
-    expect: {
+    expected: {
       severity: 'critical',
       confidence: 'high',
       nodes: ['node-1', 'node-2', 'node-3'],
       pods: [],
-      citation: { file: /^cluster\/nodes\.json$/, excerpt: /node node-2: InternalIP 192\.168\.56\.12/ },
+      cite: { file: /^cluster\/nodes\.json$/, excerpt: /node node-2: InternalIP 192\.168\.56\.12/ },
       command: /node-1/,
     },
   },
@@ -56,12 +57,12 @@ const rows: Row[] = [
       n3.spec.podCIDR = '10.244.1.0/24';
       n3.spec.podCIDRs = ['10.244.1.0/24'];
     },
-    expect: {
+    expected: {
       severity: 'critical',
       confidence: 'high',
       nodes: ['node-2', 'node-3'],
       pods: [],
-      citation: { file: /^cluster\/nodes\.json$/, excerpt: /node node-3: spec\.podCIDR 10\.244\.1\.0\/24/ },
+      cite: { file: /^cluster\/nodes\.json$/, excerpt: /node node-3: spec\.podCIDR 10\.244\.1\.0\/24/ },
       command: /kubectl drain node-3/,
       message: /node-2 \(podCIDR 10\.244\.1\.0\/24\) and node-3 \(podCIDR 10\.244\.1\.0\/24\) hand out addresses from overlapping ranges/,
     },
@@ -69,16 +70,16 @@ const rows: Row[] = [
   {
     name: "flannel's Network does not contain the podCIDRs: flanneld refuses the lease (ranks first for the stuck pod)",
     build: flannelWrongNetwork,
-    expect: {
+    expected: {
       severity: 'critical',
       confidence: 'high',
       nodes: ['node-1', 'node-2', 'node-3'],
       pods: [STUCK],
-      citation: { file: /^cluster\/configmaps\/kube-flannel\/kube-flannel-cfg\.json$/, excerpt: /net-conf\.json "Network": "10\.10\.0\.0\/16"/ },
+      cite: { file: /^cluster\/configmaps\/kube-flannel\/kube-flannel-cfg\.json$/, excerpt: /net-conf\.json "Network": "10\.10\.0\.0\/16"/ },
       command: /kubectl -n kube-flannel edit configmap kube-flannel-cfg/,
       message: /Network 10\.10\.0\.0\/16 does not contain the podCIDR of node-1, node-2, node-3.*allocates from 10\.244\.0\.0\/16 \(kubeadm podSubnet\)/,
-      top: 'podcidr-overlap',
     },
+    firstRule: 'podcidr-overlap',
   },
   {
     name: 'the pod network overlaps the Service CIDR',
@@ -86,12 +87,12 @@ const rows: Row[] = [
       kit.heal();
       setCluster(kit, 'serviceSubnet: 10.96.0.0/12', 'serviceSubnet: 10.240.0.0/12');
     },
-    expect: {
+    expected: {
       severity: 'critical',
       confidence: 'high',
       nodes: [],
       pods: [],
-      citation: { file: /^cluster\/configmaps\/kube-system\/kubeadm-config\.json$/, excerpt: /serviceSubnet: 10\.240\.0\.0\/12/ },
+      cite: { file: /^cluster\/configmaps\/kube-system\/kubeadm-config\.json$/, excerpt: /serviceSubnet: 10\.240\.0\.0\/12/ },
       command: /kubeadm-config/,
       message: /overlaps the Service CIDR 10\.240\.0\.0\/12/,
     },
@@ -103,20 +104,20 @@ const rows: Row[] = [
       const node3 = kit.node('node-3');
       node3.set('net/ip-route.txt', 'default via 192.168.56.1 dev eth0 proto static \n10.244.0.0/24 via 10.244.0.0 dev flannel.1 onlink \n10.244.1.0/24 via 10.244.1.0 dev flannel.1 onlink \n10.244.2.0/24 dev cni0 proto kernel scope link src 10.244.2.1 \n10.244.128.0/24 dev virbr0 proto kernel scope link src 10.244.128.1 linkdown \n192.168.56.0/24 dev eth0 proto kernel scope link src 192.168.56.13 \n', { kind: 'command', argv: ['ip', 'route', 'show', 'table', 'all'] });
     },
-    expect: {
+    expected: {
       severity: 'warning',
       confidence: 'high',
       nodes: ['node-3'],
       pods: [],
-      citation: { file: /^nodes\/node-3\/net\/ip-route\.txt$/, excerpt: /10\.244\.128\.0\/24 dev virbr0/ },
+      cite: { file: /^nodes\/node-3\/net\/ip-route\.txt$/, excerpt: /10\.244\.128\.0\/24 dev virbr0/ },
       command: /kubectl debug node\/node-3/,
     },
   },
-  { name: 'healthy kit', build: (kit) => kit.heal(), expect: null },
+  { name: 'healthy kit', build: (kit) => kit.heal(), expected: null },
 ];
 
 describe('podcidr-overlap', () => {
   it.each(rows)('$name', async (row) => {
-    await checkRow('podcidr-overlap', row);
+    await check('podcidr-overlap', row, RULE_SET);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, it } from 'vitest';
 import { FLANNEL_CONFLIST } from '../../../samples/recipes/kit.js';
 import { failStuck, healFlannelOn, setCriInfo, setNetD } from '../../../samples/recipes/lib/config-and-runtime.js';
-import { check, STUCK, type Row } from './lib/config-and-runtime.js';
+import { check, STUCK, type Row } from './lib/rows.js';
 
 const NO_CONFIG = 'cni config load failed: no network config found in /etc/cni/net.d: cni plugin not initialized: failed to load cni config';
 

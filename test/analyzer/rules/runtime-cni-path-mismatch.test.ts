@@ -2,7 +2,7 @@ import { describe, it } from 'vitest';
 import { FLANNEL_CONFLIST, type NodeKit } from '../../../samples/recipes/kit.js';
 import pathMismatchSample from '../../../samples/recipes/runtime-cni-path-mismatch.sample.js';
 import { failStuck, healFlannelOn, setCriInfo } from '../../../samples/recipes/lib/config-and-runtime.js';
-import { check, STUCK, type Row } from './lib/config-and-runtime.js';
+import { check, STUCK, type Row } from './lib/rows.js';
 
 function containerdDirs(node: NodeKit, binDir: string, confDir: string): void {
   node.set(

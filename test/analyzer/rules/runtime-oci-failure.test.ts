@@ -1,7 +1,7 @@
 import { describe, it } from 'vitest';
 import type { SampleKit } from '../../../samples/recipes/kit.js';
 import { failSandboxBeforeNetwork, onlyStuckPodFails, setRuntimeConfig } from '../../../samples/recipes/lib/node-and-look-alikes.js';
-import { check, STUCK, type Row } from './lib/node-and-look-alikes.js';
+import { check, STUCK, type Row } from './lib/rows.js';
 
 const RULE = 'runtime-oci-failure';
 const UID = '38a5b56a-1f4e-4b40-997b-0be7f5e7647a';
@@ -134,5 +134,5 @@ const rows: Row[] = [
 ];
 
 describe(RULE, () => {
-  it.each(rows.map((r) => [r.name, r] as const))('%s', async (_name, row) => check(RULE, row));
+  it.each(rows.map((r) => [r.name, r] as const))('%s', async (_name, row) => { await check(RULE, row); });
 });

@@ -1,7 +1,7 @@
 import { describe, it } from 'vitest';
 import type { SampleKit } from '../../../samples/recipes/kit.js';
 import { failSandboxBeforeNetwork, onlyStuckPodFails, setRuntimeConfig } from '../../../samples/recipes/lib/node-and-look-alikes.js';
-import { check, STUCK, type Row } from './lib/node-and-look-alikes.js';
+import { check, STUCK, type Row } from './lib/rows.js';
 
 const RULE = 'sandbox-image-pull-failed';
 const MIRROR = 'registry.corp.example:5000/k8s';
@@ -117,5 +117,5 @@ const rows: Row[] = [
 ];
 
 describe(RULE, () => {
-  it.each(rows.map((r) => [r.name, r] as const))('%s', async (_name, row) => check(RULE, row));
+  it.each(rows.map((r) => [r.name, r] as const))('%s', async (_name, row) => { await check(RULE, row); });
 });
