@@ -3,12 +3,11 @@
  * every report format renders. Pure with respect to the bundle: no cluster, no network.
  */
 import { toolVersion } from '../shared/bundle/version.js';
-import type { ReadOptions } from '../shared/bundle/reader.js';
 import { findFailingPods } from './correlate/pods.js';
 import { collectSymptoms, innermostError } from './correlate/symptoms.js';
 import { buildTimeline, clockSkew } from './correlate/timeline.js';
 import { diagnose, UNEXPLAINED_RULE_ID } from './diagnose.js';
-import { loadEvidence } from './evidence/load.js';
+import { loadEvidence, type LoadOptions } from './evidence/load.js';
 import type { Evidence } from './evidence/types.js';
 import type { AnalysisResult, EvidenceGap, Finding } from './model.js';
 import { SEVERITY_ORDER } from './model.js';
@@ -16,7 +15,7 @@ import type { RuleDefinition } from './rules/define.js';
 import { ALL_RULES } from './rules/index.js';
 import { runRules } from './rules/run.js';
 
-export interface AnalyzeOptions extends ReadOptions {
+export interface AnalyzeOptions extends LoadOptions {
   rules?: readonly RuleDefinition[];
   now?: () => Date;
 }

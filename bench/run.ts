@@ -204,6 +204,7 @@ async function analyzerCase(spec: string, args: Args, dir: string): Promise<void
       'analyzer CPU': secs(runs[0]?.cpuMs === null ? null : median(runs.map((r) => r.cpuMs ?? 0))),
       'peak RSS': mb(Math.max(...runs.map((r) => r.peakRss ?? 0)) || null),
       'floor wall': secs(floorWall),
+      'floor CPU': secs(floors[0]?.cpuMs === null ? null : median(floors.map((f) => f.cpuMs ?? 0))),
       ratio: (wall / floorWall).toFixed(2),
       'MB/s': (gen.bytes / 1024 / 1024 / (wall / 1000)).toFixed(0),
       'floor matches': floors[0]!.matches,
@@ -346,8 +347,10 @@ async function collectorCase(label: string, shape: CollectorShape, dir: string):
       const kubeconfig = join(work, 'kubeconfig');
       await server.writeKubeconfig(kubeconfig);
       const out = join(work, 'collected.tgz');
-      const r = await measure(process.execPath, [...nodeFlags(), BIN, 'collect', '--kubeconfig', kubeconfig, '-o', out]);
+      const extra = (process.env.BENCH_COLLECT_ARGS ?? '').split(' ').filter(Boolean);
+      const r = await measure(process.execPath, [...nodeFlags(), BIN, 'collect', '--kubeconfig', kubeconfig, '-o', out, ...extra]);
       if (r.code !== 0) fail(`collect exited ${r.code}: ${r.stderr.slice(-2000)}`);
+      if (process.env.BENCH_VERBOSE) process.stderr.write(r.stderr);
       const size = (await stat(out)).size;
       const { readBundle } = await import('../shared/bundle/reader.js');
       const read = await readBundle(out);
@@ -356,7 +359,7 @@ async function collectorCase(label: string, shape: CollectorShape, dir: string):
       const nodeDirs = new Set(stored.map((a) => a.node).filter((n): n is string => n !== null));
       const exec = server.requests.filter((q) => q.path.endsWith('/exec')).length;
       const row: Row = {
-        cluster: `${shape.nodes} nodes, ${shape.pods} pods, ${shape.failingPods} failing on ${shape.failingNodes}`,
+        cluster: `${shape.nodes} nodes, ${shape.pods} pods, ${shape.failingPods} failing on ${shape.failingNodes}${process.env.BENCH_COLLECT_ARGS ? ` (${process.env.BENCH_COLLECT_ARGS})` : ''}`,
         latency: `${shape.latencyMs} ms/request, ${shape.nodeMs / 1000} s/node`,
         wall: secs(r.wallMs),
         CPU: secs(r.cpuMs),

@@ -8,9 +8,8 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, open, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, basename, resolve } from 'node:path';
 import { once } from 'node:events';
-import { Readable, Transform } from 'node:stream';
+import { Readable, type Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { createGzip } from 'node:zlib';
 import { create as createTar } from 'tar';
 import { CniEvidenceError, describeError, ERROR_CODES } from '../errors.js';
 import type { ArtifactEntry, ArtifactSource, ArtifactStatus, Manifest, ManifestRequest } from './manifest-schema.js';
@@ -186,20 +185,6 @@ export class BundleWriter {
     return new BundleWriter(absolute, staging, options);
   }
 
-  /** Staging folders already made: a collection writes thousands of files into a few hundred folders. */
-  private readonly folders = new Map<string, Promise<unknown>>();
-
-  private folder(path: string): Promise<unknown> {
-    let made = this.folders.get(path);
-    if (!made) {
-      made = mkdir(path, { recursive: true });
-      // A failure is not cached: the next artifact tries again and reports its own error.
-      made.catch(() => this.folders.delete(path));
-      this.folders.set(path, made);
-    }
-    return made;
-  }
-
   get entries(): readonly ArtifactEntry[] {
     return this.artifacts;
   }
@@ -262,7 +247,7 @@ export class BundleWriter {
   async write(input: ArtifactInput, content: ArtifactContent, options: WriteOptions = {}): Promise<ArtifactEntry> {
     this.claim(input.path);
     const target = join(this.stagingRoot, this.topFolder, input.path);
-    await this.folder(dirname(target));
+    await mkdir(dirname(target), { recursive: true });
     const filter = this.options.filter?.forArtifact(input.path) ?? null;
     const keepTail = options.keep === 'tail' && options.maxBytes !== undefined;
     // Tail-keeping cannot know where to cut until the end, so it stores everything and trims after.
@@ -340,15 +325,11 @@ export class BundleWriter {
     const stored = this.artifacts.filter((a) => a.sha256 !== null).map((a) => `${this.topFolder}/${a.path}`);
     const temporary = `${this.outputPath}.tmp-${randomBytes(4).toString('hex')}`;
     try {
-      // gzip on Node's zlib thread pool, beside the tar packing on the main thread (node-tar's own
-      // gzip runs synchronously on the main thread): the same bytes, in about half the time.
       await pipeline(
-        createTar({ cwd: this.stagingRoot, portable: true, noDirRecurse: true }, [
+        createTar({ gzip: true, cwd: this.stagingRoot, portable: true, noDirRecurse: true }, [
           `${this.topFolder}/${MANIFEST_PATH}`,
           ...stored,
         ]),
-        createGzip(),
-        portableGzipHeader(),
         createWriteStream(temporary),
       );
       await rename(temporary, this.outputPath);
@@ -372,21 +353,6 @@ export class BundleWriter {
     if (this.state === 'open') this.state = 'aborted';
     await rm(this.stagingRoot, { recursive: true, force: true });
   }
-}
-
-/**
- * Marks the gzip header's OS byte "unknown" (255), as node-tar's portable gzip did: a bundle's
- * bytes do not depend on the system that wrote it.
- */
-function portableGzipHeader(): Transform {
-  let offset = 0;
-  return new Transform({
-    transform(chunk: Buffer, _encoding, callback) {
-      if (offset <= 9 && offset + chunk.length > 9) chunk[9 - offset] = 255;
-      offset += chunk.length;
-      callback(null, chunk);
-    },
-  });
 }
 
 export async function sha256File(path: string): Promise<string> {

