@@ -27,7 +27,7 @@ export function hasGnuTime(): boolean {
 }
 
 /** Peak resident memory of a running process (VmHWM), polled until it exits. */
-function pollPeakRss(pid: number, done: Promise<unknown>): Promise<number> {
+export function pollPeakRss(pid: number, done: Promise<unknown>): Promise<number> {
   let peak = 0;
   let stopped = false;
   void done.then(() => (stopped = true));

@@ -74,6 +74,16 @@ function sortByFile<T extends { file: string }>(records: T[]): T[] {
 export async function loadEvidence(location: string, options: LoadOptions = {}): Promise<Evidence> {
   const nodes = new Map<string, NodeEvidence>();
   const cluster = emptyClusterEvidence();
+  // Cluster records go to their list by kind (pods are special: deduplicated below).
+  const clusterLists: Record<string, unknown[]> = {
+    'k8s-event': cluster.events,
+    'k8s-node': cluster.nodes,
+    'k8s-daemonset': cluster.daemonsets,
+    'k8s-configmap': cluster.configmaps,
+    'k8s-status': cluster.statuses,
+    'describe-pod': cluster.describePods,
+    'describe-event': cluster.describeEvents,
+  };
   const parseProblems: ParseProblem[] = [];
   const pods = new Map<string, K8sRecord & { kind: 'k8s-pod' }>();
   let files = 0;
@@ -182,29 +192,11 @@ export async function loadEvidence(location: string, options: LoadOptions = {}):
                 if (!pods.has(key) || path === 'cluster/pods.json') pods.set(key, pod);
                 break;
               }
-              case 'k8s-event':
-                cluster.events.push(record as never);
+              default: {
+                const list = clusterLists[record.kind];
+                if (list) list.push(record);
                 break;
-              case 'k8s-node':
-                cluster.nodes.push(record as never);
-                break;
-              case 'k8s-daemonset':
-                cluster.daemonsets.push(record as never);
-                break;
-              case 'k8s-configmap':
-                cluster.configmaps.push(record as never);
-                break;
-              case 'k8s-status':
-                cluster.statuses.push(record as never);
-                break;
-              case 'describe-pod':
-                cluster.describePods.push(record as never);
-                break;
-              case 'describe-event':
-                cluster.describeEvents.push(record as never);
-                break;
-              default:
-                break;
+              }
             }
           }
           return;

@@ -7,9 +7,9 @@
  * Each node pod answers, after 2 s, with the tar the real node script wrote for a prepared root
  * (captured once), so ingestion does its full work 21 times without 21 shells running at once.
  */
+import { pollPeakRss } from '../../../bench/measure.js';
 import { spawn } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -33,22 +33,6 @@ async function captureTar(root: string): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-/** Peak resident memory of a running process (VmHWM), polled until it exits. */
-function peakRss(pid: number, done: Promise<unknown>): Promise<number> {
-  let peak = 0;
-  let stopped = false;
-  void done.then(() => (stopped = true));
-  return new Promise((resolve) => {
-    const poll = async (): Promise<void> => {
-      const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
-      const kb = Number(/VmHWM:\s+(\d+) kB/.exec(status)?.[1] ?? 0);
-      peak = Math.max(peak, kb * 1024);
-      if (stopped || status === '') resolve(peak);
-      else setTimeout(() => void poll(), 25);
-    };
-    void poll();
-  });
-}
 
 describe('a 500-node cluster with 50 stuck pods on 20 nodes, 20 ms per request, 2 s per node', async () => {
   const dir = await tempDir('cni-evidence-scale-');
@@ -83,7 +67,7 @@ describe('a 500-node cluster with 50 stuck pods on 20 nodes, 20 ms per request, 
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   child.stdout.resume();
   const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
-  const peak = await peakRss(child.pid!, exited);
+  const peak = await pollPeakRss(child.pid!, exited);
   const code = await exited;
   const wallMs = Date.now() - started;
 
