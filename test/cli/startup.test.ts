@@ -10,8 +10,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { requestedCommand } from '../../cli/commands/index.js';
+import { tempDir } from '../helpers/tmp.js';
 import { runCli } from '../helpers/cli.js';
 
 const HOOK = fileURLToPath(new URL('../helpers/trace-loads.mjs', import.meta.url));
@@ -34,8 +35,7 @@ const clientNode = (m: string) => m.includes('@kubernetes/client-node');
 
 describe('start-up', () => {
   it('the hook sees the Kubernetes client when something does load it (so the test can fail)', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'cni-evidence-startup-'));
-    afterAll(() => rm(dir, { recursive: true, force: true }));
+    const dir = await tempDir('cni-evidence-startup-');
     const trace = join(dir, 'trace.txt');
     const code = await new Promise<number | null>((resolve, reject) => {
       const child = spawn(process.execPath, ['--import', HOOK, '--input-type=module', '-e', "await import('@kubernetes/client-node')"], {

@@ -86,15 +86,21 @@ export function nodeRootExecHandler(roots: string, killAfter: Map<string, number
   };
 }
 
+const runningServers = new Set<{ close(): Promise<void> }>();
+// Registered when the test file is collected: a hook registered from inside a test never runs.
+afterAll(async () => {
+  for (const kill of [...killers]) kill();
+  const servers = [...runningServers];
+  runningServers.clear();
+  await Promise.all(servers.map((server) => server.close()));
+});
+
 export async function startTestCluster(options: StartOptions & { user?: string } = {}): Promise<TestCluster> {
   const dir = await tempDir('cni-evidence-cluster-');
   const roots = join(dir, 'roots');
   const killAfter = new Map<string, number>();
   const server = await startKubeApiServer({ execHandler: nodeRootExecHandler(roots, killAfter), ...options });
-  afterAll(async () => {
-    for (const kill of [...killers]) kill();
-    await server.close();
-  });
+  runningServers.add(server);
   for (const node of server.state.list('nodes')) {
     const cidr = ((node as { spec?: { podCIDR?: string } }).spec?.podCIDR ?? '10.244.9.0/24');
     await makeNodeRoot(join(roots, node.metadata.name), node.metadata.name, cidr);
