@@ -1,22 +1,16 @@
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import { DATE_TIME } from '../../shared/bundle/validate.js';
+import type { ErrorObject } from 'ajv';
 import type { AnalysisResult } from '../model.js';
+import { validate as precompiled } from './analysis-validator.generated.js';
 import analysisSchema from './analysis.schema.json' with { type: 'json' };
 
 export { analysisSchema };
 
 const MAX_PROBLEMS = 20;
 
-let compiled: ValidateFunction | undefined;
-
-function validator(): ValidateFunction {
-  if (!compiled) {
-    const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
-    ajv.addFormat('date-time', DATE_TIME);
-    compiled = ajv.compile(analysisSchema);
-  }
-  return compiled;
-}
+// Precompiled from analysis.schema.json by scripts/generate-validators.ts (ajv standalone code):
+// no ajv at run time; test/shared/precompiled-validators.test.ts proves it accepts and rejects
+// exactly what a freshly compiled ajv validator does.
+const validate = precompiled as ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
 
 function describe(error: ErrorObject): string {
   const where = error.instancePath || '(top level)';
@@ -65,7 +59,6 @@ function crossReferenceProblems(result: AnalysisResult): string[] {
  * when `data` is a valid AnalysisResult.
  */
 export function analysisProblems(data: unknown): string[] {
-  const validate = validator();
   if (!validate(data)) return (validate.errors ?? []).slice(0, MAX_PROBLEMS).map(describe);
   return crossReferenceProblems(data as AnalysisResult).slice(0, MAX_PROBLEMS);
 }

@@ -1,23 +1,17 @@
-import { Ajv, type ErrorObject } from 'ajv';
-import { manifestSchema, type Manifest } from './manifest-schema.js';
+import type { ErrorObject } from 'ajv';
+import type { Manifest } from './manifest-schema.js';
+import { validate as precompiled } from './manifest-validator.generated.js';
 
-// RFC 3339 date-time, as JSON Schema's "date-time" means; ajv needs formats registered to check them.
-export const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/i;
+// Precompiled from manifestSchema by scripts/generate-validators.ts (ajv standalone code), so
+// reading a bundle neither loads ajv nor compiles the schema (a third of `analyze`'s start-up);
+// test/shared/precompiled-validators.test.ts proves it accepts and rejects exactly what a freshly
+// compiled ajv validator does.
+type Validator = ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
 
-let compiled: ((data: unknown) => boolean) & { errors?: ErrorObject[] | null } | undefined;
-
-function validator() {
-  if (!compiled) {
-    const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
-    ajv.addFormat('date-time', DATE_TIME);
-    compiled = ajv.compile(manifestSchema);
-  }
-  return compiled;
-}
+const validate = precompiled as Validator;
 
 /** Returns readable problems (`/artifacts/3/status: must be equal to one of …`), empty when valid. */
 export function manifestProblems(data: unknown): string[] {
-  const validate = validator();
   if (validate(data)) return [];
   return (validate.errors ?? []).slice(0, 20).map((error) => {
     const where = error.instancePath || '(top level)';
