@@ -1,23 +1,13 @@
-import { SEVERITY_ORDER, type AnalysisResult, type Severity } from '../model.js';
+import type { AnalysisResult } from '../model.js';
+import type { ReportFormat, ReportOptions } from './formats.js';
 import { renderHtml } from './html.js';
 import { renderJson } from './json.js';
 import { renderMarkdown } from './markdown.js';
 import { renderText } from './text.js';
 
-export const REPORT_FORMATS = ['text', 'markdown', 'json', 'html'] as const;
-export type ReportFormat = (typeof REPORT_FORMATS)[number];
+export { FAIL_ON_LEVELS, REPORT_FORMATS, failsOn, isReportFormat, loadRenderer, type FailOn, type ReportFormat, type ReportOptions } from './formats.js';
 
-export interface ReportOptions {
-  /** Terminal colour (text only); the CLI decides from the TTY and NO_COLOR. */
-  color?: boolean;
-  /** Every timeline entry and full excerpts (text and markdown). */
-  verbose?: boolean;
-}
-
-export function isReportFormat(value: string): value is ReportFormat {
-  return (REPORT_FORMATS as readonly string[]).includes(value);
-}
-
+/** Every renderer is imported here; formats.ts `loadRenderer` imports only the one asked for. */
 export function renderReport(result: AnalysisResult, format: ReportFormat, options: ReportOptions = {}): string {
   switch (format) {
     case 'text':
@@ -29,21 +19,6 @@ export function renderReport(result: AnalysisResult, format: ReportFormat, optio
     case 'html':
       return renderHtml(result);
   }
-}
-
-/** `--fail-on` values: a severity, or `none` to always exit 0 when the analysis itself worked. */
-export const FAIL_ON_LEVELS = ['critical', 'warning', 'info', 'none'] as const;
-export type FailOn = (typeof FAIL_ON_LEVELS)[number];
-
-/**
- * Whether `--fail-on <level>` should turn this result into a non-zero exit: some finding or
- * diagnosis is at that severity or worse.
- */
-export function failsOn(result: AnalysisResult, level: FailOn): boolean {
-  if (level === 'none') return false;
-  const threshold = SEVERITY_ORDER[level];
-  const severities: Severity[] = [...result.findings.map((f) => f.severity), ...result.diagnoses.map((d) => d.severity)];
-  return severities.some((severity) => SEVERITY_ORDER[severity] <= threshold);
 }
 
 export { renderHtml, renderJson, renderMarkdown, renderText };

@@ -1,6 +1,7 @@
 import type { AnalysisResult } from '../model.js';
 import { inReportOrder } from './format-common.js';
-import { analysisSchema } from './validate-analysis.js';
+// The schema itself, not validate-analysis.js: rendering needs the key order, not the validator.
+import analysisSchema from './analysis.schema.json' with { type: 'json' };
 
 interface SchemaNode {
   $ref?: string;

@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import { analyzeBundle } from '../../analyzer/analyze.js';
-import { FAIL_ON_LEVELS, failsOn, REPORT_FORMATS, renderReport, type FailOn, type ReportFormat } from '../../analyzer/reports/index.js';
+import { FAIL_ON_LEVELS, failsOn, loadRenderer, REPORT_FORMATS, type FailOn, type ReportFormat } from '../../analyzer/reports/formats.js';
 import { CniEvidenceError, ERROR_CODES } from '../../shared/errors.js';
 import { EXIT_FINDINGS, EXIT_OK } from '../exit-codes.js';
 import { colorEnabled } from '../terminal.js';
@@ -27,7 +27,9 @@ export function registerAnalyze(program: Command, setExitCode: (code: number) =>
   readLimitOptions(command).action(async (bundle: string, flags: AnalyzeFlags) => {
     const result = await analyzeBundle(bundle, { limits: flags.limits });
     const toTerminal = flags.output === undefined;
-    const report = renderReport(result, flags.format, { color: toTerminal && flags.format === 'text' && colorEnabled(process.stdout), verbose: flags.verbose });
+    // Only the renderer of this format is loaded (formats.ts).
+    const render = await loadRenderer(flags.format);
+    const report = render(result, { color: toTerminal && flags.format === 'text' && colorEnabled(process.stdout), verbose: flags.verbose });
     if (flags.output) {
       try {
         await writeFile(flags.output, report);

@@ -32,13 +32,15 @@ async function loadsOf(args: string[]): Promise<{ code: number | null; modules: 
 }
 
 const clientNode = (m: string) => m.includes('@kubernetes/client-node');
+/** ajv and its dependencies: the schema validators are precompiled (scripts/generate-validators.ts). */
+const ajv = (m: string) => /\/node_modules\/(?:ajv|fast-deep-equal|fast-uri|json-schema-traverse)\//.test(m);
 
 describe('start-up', () => {
-  it('the hook sees the Kubernetes client when something does load it (so the test can fail)', async () => {
+  it('the hook sees the Kubernetes client and ajv when something does load them (so the test can fail)', async () => {
     const dir = await tempDir('cni-evidence-startup-');
     const trace = join(dir, 'trace.txt');
     const code = await new Promise<number | null>((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', HOOK, '--input-type=module', '-e', "await import('@kubernetes/client-node')"], {
+      const child = spawn(process.execPath, ['--import', HOOK, '--input-type=module', '-e', "await import('@kubernetes/client-node'); await import('ajv')"], {
         cwd: ROOT,
         env: { ...process.env, NODE_OPTIONS: '', CNI_EVIDENCE_TRACE_LOADS: trace },
         stdio: 'ignore',
@@ -47,7 +49,9 @@ describe('start-up', () => {
       child.on('close', resolve);
     });
     expect(code).toBe(0);
-    expect((await readFile(trace, 'utf8')).split('\n').some(clientNode)).toBe(true);
+    const modules = (await readFile(trace, 'utf8')).split('\n');
+    expect(modules.some(clientNode)).toBe(true);
+    expect(modules.some(ajv)).toBe(true);
   });
 
   it('analyze does not load @kubernetes/client-node, the collector or the bundle writer', async () => {
@@ -56,6 +60,15 @@ describe('start-up', () => {
     expect(modules.some((m) => m.includes('/analyzer/analyze.js'))).toBe(true);
     expect(modules.filter(clientNode)).toEqual([]);
     expect(modules.filter((m) => /\/collector\/|\/bundle\/writer\.js|\/node_modules\/ws\//.test(m))).toEqual([]);
+  });
+
+  it('analyze loads no ajv (precompiled validators) and, for --format json, no other renderer and no analysis validator', async () => {
+    const { code, modules } = await loadsOf(['analyze', SAMPLE, '--format', 'json', '-o', '/dev/null']);
+    expect([0, 1]).toContain(code);
+    expect(modules.some((m) => m.endsWith('/shared/bundle/manifest-validator.generated.js'))).toBe(true);
+    expect(modules.some((m) => m.endsWith('/analyzer/reports/json.js'))).toBe(true);
+    expect(modules.filter(ajv)).toEqual([]);
+    expect(modules.filter((m) => /\/analyzer\/reports\/(?:html|markdown|text|validate-analysis|analysis-validator\.generated)\.js$/.test(m))).toEqual([]);
   });
 
   it('--version loads no command at all', async () => {
