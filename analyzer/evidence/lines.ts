@@ -23,14 +23,27 @@ const utf8Slice: Utf8Slicer =
  * its chunk alive, and a journal with a kept line in every chunk would stay in memory whole.
  * A UTF-8 byte order mark at the start is dropped; a CR before the newline is not part of the line.
  */
-export async function forEachLine(stream: Readable, onLine: (line: string, lineNo: number) => void): Promise<number> {
+export async function forEachLine(
+  stream: Readable,
+  onLine: (line: string, lineNo: number) => void,
+  /**
+   * Asked first with the line's undecoded bytes (`bytes[start, end)`, the CR already cut): true
+   * means the line is dealt with and is never decoded. Most lines of a big journal end here.
+   */
+  dropUnread?: (bytes: Uint8Array, start: number, end: number, lineNo: number) => boolean,
+): Promise<number> {
   // The bytes of the line in progress, kept as pieces: a long line over many chunks is joined once.
   let parts: Buffer[] = [];
   let partsLength = 0;
   let lineNo = 0;
   let first = true;
-  const emit = (bytes: Buffer, start: number, end: number): void => {
-    onLine(utf8Slice(bytes, start, end > start && bytes[end - 1] === CR ? end - 1 : end), ++lineNo);
+  // A plain Uint8Array view: V8 reads its bytes a third faster than a Buffer's in the sieve's loop.
+  const viewOf = (bytes: Buffer): Uint8Array => new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
+  const emit = (bytes: Buffer, start: number, end: number, view?: Uint8Array): void => {
+    const stop = end > start && bytes[end - 1] === CR ? end - 1 : end;
+    const n = ++lineNo;
+    if (dropUnread !== undefined && dropUnread(view ?? viewOf(bytes), start, stop, n)) return;
+    onLine(utf8Slice(bytes, start, stop), n);
   };
   for await (const chunk of stream) {
     let buf: Buffer = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : (chunk as Buffer);
@@ -65,8 +78,9 @@ export async function forEachLine(stream: Readable, onLine: (line: string, lineN
       start = newline + 1;
       newline = buf.indexOf(LF, start);
     }
+    const view = dropUnread !== undefined ? viewOf(buf) : undefined;
     while (newline !== -1) {
-      emit(buf, start, newline);
+      emit(buf, start, newline, view);
       start = newline + 1;
       newline = buf.indexOf(LF, start);
     }

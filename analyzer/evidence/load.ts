@@ -115,7 +115,8 @@ export async function loadEvidence(location: string, options: LoadOptions = {}):
         flatten(out);
         keep(out as R);
       } else log.recordsDropped += 1;
-    });
+    }, parser.dropUnread ? (bytes, start, end, lineNo) => parser.dropUnread!(bytes, start, end, lineNo, file) : undefined);
+    parser.endFile?.(file);
     return log;
   }
 

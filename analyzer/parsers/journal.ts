@@ -23,6 +23,7 @@ import type { LineParser, ParseProblem } from './types.js';
 import { problem } from './lib/text.js';
 import { continuationKind, isKlogHeader, KlogContinuations } from './lib/klog.js';
 import { normalizeLevel } from './lib/severity.js';
+import { interestingBytes } from './lib/keywords.js';
 import {
   decodeBody,
   factsOfBody,
@@ -82,6 +83,8 @@ export interface JournalParserOptions {
   referenceTime?: string;
   /** Keep every line, not only the interesting ones (small journals, tests). */
   keepAll?: boolean;
+  /** Every line through the full decoder, no fast path (tests prove the fast paths change nothing). */
+  noFastPaths?: boolean;
 }
 
 interface Prefix {
@@ -210,9 +213,11 @@ function streamKey(file: string, prefix: Prefix): string {
 }
 
 interface Seen {
-  /** Undefined for a line the fast path dropped: parsed from `raw` when a continuation needs it. */
+  /** Undefined for a line a fast path dropped: parsed from `raw` or `bytes` when a continuation needs it. */
   prefix: Prefix | undefined;
   raw?: string;
+  /** The undecoded line, for a line dropped unread (decoded only if a continuation follows). */
+  bytes?: { buffer: Uint8Array; start: number; end: number };
   severity: JournalEntry['severity'];
   level?: string;
   line: number;
@@ -246,6 +251,84 @@ function quickSeverityAt(line: string, at: number): JournalEntry['severity'] | u
   return undefined;
 }
 
+/** Byte `i` of the line, or -1 past its end (bytes beyond belong to the next line). */
+function byteAt(bytes: Uint8Array, i: number, end: number): number {
+  return i < end ? bytes[i]! : -1;
+}
+
+const isDigitByte = (b: number): boolean => b >= 48 && b <= 57;
+
+/** isKlogHeader() over bytes[from, end). */
+function isKlogHeaderBytes(bytes: Uint8Array, from: number, end: number): boolean {
+  for (let k = 1; k <= 4; k++) if (!isDigitByte(byteAt(bytes, from + k, end))) return false;
+  if (byteAt(bytes, from + 5, end) !== 32) return false;
+  let i = from + 6;
+  if (!(isDigitByte(byteAt(bytes, i, end)) && isDigitByte(byteAt(bytes, i + 1, end)) && byteAt(bytes, i + 2, end) === 58 && byteAt(bytes, i + 5, end) === 58)) return false;
+  i += 8;
+  if (byteAt(bytes, i, end) === 46) {
+    i++;
+    while (isDigitByte(byteAt(bytes, i, end))) i++;
+  }
+  if (byteAt(bytes, i, end) !== 32) return false;
+  while (byteAt(bytes, i, end) === 32) i++;
+  const tidStart = i;
+  while (isDigitByte(byteAt(bytes, i, end))) i++;
+  if (i === tidStart || byteAt(bytes, i, end) !== 32) return false;
+  i++;
+  const limit = Math.min(end, i + 200);
+  while (i < limit && bytes[i] !== 93 && bytes[i] !== 32) i++;
+  return byteAt(bytes, i, end) === 93;
+}
+
+const LOGFMT_STARTS = ['time=', 'level=', 'ts=', 'msg=', 't='].map((s) => Buffer.from(s, 'latin1'));
+const LEVEL_KEY = Buffer.from(' level=', 'latin1');
+
+function startsWithBytes(bytes: Uint8Array, at: number, end: number, word: Uint8Array): boolean {
+  if (at + word.length > end) return false;
+  for (let k = 0; k < word.length; k++) if (bytes[at + k] !== word[k]) return false;
+  return true;
+}
+
+function indexOfBytes(bytes: Uint8Array, word: Uint8Array, from: number, end: number): number {
+  const first = word[0];
+  for (let i = from; i + word.length <= end; i++) if (bytes[i] === first && startsWithBytes(bytes, i, end, word)) return i;
+  return -1;
+}
+
+/** quickSeverityAt() over bytes[at, end); undefined when unsure. */
+function quickSeverityOfBytes(bytes: Uint8Array, at: number, end: number): JournalEntry['severity'] | undefined {
+  const c = byteAt(bytes, at, end);
+  // I, W, E, F
+  if ((c === 73 || c === 87 || c === 69 || c === 70) && isKlogHeaderBytes(bytes, at, end)) return c === 73 ? 'info' : c === 87 ? 'warning' : 'error';
+  if (!LOGFMT_STARTS.some((start) => startsWithBytes(bytes, at, end, start))) return undefined;
+  let v: number;
+  if (startsWithBytes(bytes, at, end, LOGFMT_STARTS[1]!)) v = at + 6;
+  else {
+    const k = indexOfBytes(bytes, LEVEL_KEY, at, end);
+    if (k === -1) return undefined;
+    v = k + 7;
+  }
+  let from = v;
+  let to: number;
+  if (byteAt(bytes, v, end) === 34) {
+    from = v + 1;
+    to = from;
+    while (to < end && bytes[to] !== 34) to++;
+  } else {
+    to = v;
+    while (to < end && bytes[to] !== 32) to++;
+  }
+  // No level word is longer than this; a longer value would not normalize (or is not ASCII).
+  if (to - from > 16) return undefined;
+  let word = '';
+  for (let k = from; k < to; k++) {
+    const b = bytes[k]!;
+    if (b >= 128) return undefined;
+    word += String.fromCharCode(b);
+  }
+  return normalizeLevel(word);
+}
+
 export function createJournalParser(options: JournalParserOptions = {}): LineParser<JournalRecord> {
   const ref = referenceOf(options.referenceTime);
   const continuations = new KlogContinuations();
@@ -253,7 +336,11 @@ export function createJournalParser(options: JournalParserOptions = {}): LinePar
   // journalctl prints without a prefix is attributed to the right unit.
   const lastSeen = new Map<string, Seen>();
 
-  const prefixOf = (seen: Seen): Prefix => (seen.prefix ??= parsePrefix(seen.raw!, ref)!);
+  const rawOf = (seen: Seen): string => {
+    if (seen.raw === undefined && seen.bytes) seen.raw = Buffer.from(seen.bytes.buffer.buffer, seen.bytes.buffer.byteOffset, seen.bytes.buffer.length).toString('utf8', seen.bytes.start, seen.bytes.end);
+    return seen.raw!;
+  };
+  const prefixOf = (seen: Seen): Prefix => (seen.prefix ??= parsePrefix(rawOf(seen), ref)!);
 
   /**
    * The fast path for the bulk of a big journal: a healthy line in the collector's short-iso form
@@ -326,10 +413,56 @@ export function createJournalParser(options: JournalParserOptions = {}): LinePar
     return rec;
   }
 
+  /**
+   * droppedQuickly() on the undecoded bytes, before any string exists: the same checks by byte
+   * position, the keyword test by the byte scanner. Lines with non-ASCII in the prefix or header
+   * may fail a check here that the string path passes; they then take the string path.
+   */
+  function droppedUnread(bytes: Uint8Array, start: number, end: number, lineNo: number, file: string): boolean {
+    if (end - start < 12) return false;
+    const c0 = bytes[start]!;
+    if (c0 < 48 || c0 > 57 || bytes[start + 4] !== 45 || bytes[start + 10] !== 84 || bytes[end - 1] === 13) return false;
+    let i = start;
+    // The time and the host end at a space; NUL anywhere sends the line to the full path.
+    for (let field = 0; field < 2; field++) {
+      while (i < end && bytes[i] !== 32) {
+        if (bytes[i] === 0) return false;
+        i++;
+      }
+      if (i === end) return false;
+      i++;
+    }
+    const identStart = i;
+    let colon = -1;
+    const limit = Math.min(end - 1, identStart + 129);
+    for (let j = identStart; j < limit; j++) {
+      const b = bytes[j];
+      if (b === 0) return false;
+      if (b === 58 && bytes[j + 1] === 32) {
+        colon = j;
+        break;
+      }
+    }
+    if (colon <= identStart) return false;
+    const body = colon + 2;
+    const severity = quickSeverityOfBytes(bytes, body, end);
+    if (severity !== 'info' && severity !== 'debug') return false;
+    if (interestingBytes.test(bytes, body, end)) return false;
+    lastSeen.set(file, { prefix: undefined, bytes: { buffer: bytes, start, end }, severity, line: lineNo });
+    return true;
+  }
+
   return {
     id: 'journal',
+    dropUnread(bytes: Uint8Array, start: number, end: number, lineNo: number, file: string): boolean {
+      return !options.keepAll && !options.noFastPaths && !continuations.any && droppedUnread(bytes, start, end, lineNo, file);
+    },
+    endFile(file: string): void {
+      // The last line of a file must not pin its chunk, nor a continuation cross into another file.
+      lastSeen.delete(file);
+    },
     parseLine(raw: string, lineNo: number, file: string): JournalRecord | ParseProblem | null {
-      if (!options.keepAll && !continuations.any && droppedQuickly(raw, lineNo, file)) return null;
+      if (!options.keepAll && !options.noFastPaths && !continuations.any && droppedQuickly(raw, lineNo, file)) return null;
       const prepared = prepareLine(raw, lineNo, file);
       if (typeof prepared !== 'string') return prepared;
       const line = prepared;

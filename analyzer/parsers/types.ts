@@ -34,6 +34,14 @@ export interface TextParser<R> {
 export interface LineParser<R> {
   readonly id: string;
   parseLine(line: string, lineNo: number, file: string): R | ParseProblem | null;
+  /**
+   * Optional fast path over the undecoded UTF-8 bytes of a line (`bytes[start, end)`): true when
+   * parseLine would return null for it, after leaving the same state behind. False whenever in
+   * doubt; parseLine then decides. Streams call it first and skip decoding the lines it drops.
+   */
+  dropUnread?(bytes: Uint8Array, start: number, end: number, lineNo: number, file: string): boolean;
+  /** Called after the last line of a file: a parser can forget what it kept for that file. */
+  endFile?(file: string): void;
 }
 
 export function excerptOf(text: string, max = 300): string {
@@ -61,5 +69,6 @@ export function runLineParser<R>(parser: LineParser<R>, text: string, file: stri
     if (isParseProblem(out)) problems.push(out);
     else records.push(out as R);
   });
+  parser.endFile?.(file);
   return { records, problems };
 }

@@ -11,6 +11,9 @@ import { looksLikeLogfmt, parseLogfmt, peekLogfmtValue } from './logfmt.js';
 import { normalizeLevel, textSeverity, type Severity } from './severity.js';
 import { isoFromMonthDay, normalizeTimestamp, type ReferenceTime } from './time.js';
 import { isObject } from './values.js';
+import { INTERESTING } from './keywords.js';
+
+export { INTERESTING };
 
 export type { Severity } from './severity.js';
 export type { PodRef, CniOp } from './facts.js';
@@ -172,12 +175,6 @@ export function quickSeverity(body: string): Severity | undefined {
   }
   return undefined;
 }
-
-/**
- * Lines a timeline or rule can use even at info level. Literal alternatives only: V8 matches
- * them in one pass without backtracking.
- */
-export const INTERESTING = /sandbox|cni|network|plugin|ipam|netns|veth|ip6?tables|xtables|nftables|calico|cilium|flannel|weave|antrea|multus|cidr|bpf|ip pool|\beni\b|no space left|cached result/i;
 
 /** Keep errors and warnings always; keep info and debug only when they mention networking. */
 export function isInteresting(severity: Severity | undefined, text: string): boolean {

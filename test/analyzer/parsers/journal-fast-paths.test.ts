@@ -1,0 +1,174 @@
+/**
+ * The journal parser drops healthy chatter on two fast paths: from the decoded string
+ * (droppedQuickly) and from the undecoded bytes before any string exists (dropUnread, what the
+ * loader uses). Both must be invisible: the records are those of the full decoder, line for line,
+ * however the stream is cut into chunks.
+ */
+import { Readable } from 'node:stream';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { forEachLine } from '../../../analyzer/evidence/lines.js';
+import { createJournalParser } from '../../../analyzer/parsers/journal.js';
+import { INTERESTING, interestingBytes, KeywordScanner } from '../../../analyzer/parsers/lib/keywords.js';
+import { runLineParser } from '../../../analyzer/parsers/types.js';
+
+const REF = '2026-11-26T12:00:00Z';
+const FILE = 'nodes/n1/journal/kubelet.log';
+
+function fullPath(text: string): unknown[] {
+  const { records, problems } = runLineParser(createJournalParser({ referenceTime: REF, noFastPaths: true }), text, FILE);
+  return [...records, ...problems];
+}
+
+function stringPath(text: string): unknown[] {
+  const { records, problems } = runLineParser(createJournalParser({ referenceTime: REF }), text, FILE);
+  return [...records, ...problems];
+}
+
+async function bytePath(text: string, chunkSize: number): Promise<unknown[]> {
+  const parser = createJournalParser({ referenceTime: REF });
+  const records: unknown[] = [];
+  const problems: unknown[] = [];
+  const bytes = Buffer.from(text, 'utf8');
+  const chunks: Buffer[] = [];
+  for (let at = 0; at < bytes.length; at += chunkSize) chunks.push(bytes.subarray(at, at + chunkSize));
+  await forEachLine(
+    Readable.from(chunks),
+    (line, lineNo) => {
+      const out = parser.parseLine(line, lineNo, FILE);
+      if (out === null) return;
+      if ('kind' in out) records.push(out);
+      else problems.push(out);
+    },
+    (b, start, end, lineNo) => parser.dropUnread!(b, start, end, lineNo, FILE),
+  );
+  parser.endFile!(FILE);
+  return [...records, ...problems];
+}
+
+const P = '2026-11-22T09:33:21+0000 node-1';
+const LINES = [
+  `${P} kubelet[901]: I1122 09:33:21.771203     901 reconciler_common.go:251] "operationExecutor.VerifyControllerAttachedVolume started" pod="default/app-1"`,
+  `${P} kubelet[901]: I1122 09:33:21.771203     901 kuberuntime_manager.go:1 ] "Creating PodSandbox for pod" pod="default/app-1"`,
+  `${P} kubelet[901]: I1122 09:33:21.771203     901 cni.go:260] "healthy"`,
+  `${P} kubelet[901]: I1122 09:33:21.771203     901 x.go:1] "the NetWork is fine"`,
+  `${P} kubelet[901]: I1122 09:33:21.771203     901 x.go:1] "ends with" x=cni`,
+  `${P} kubelet[901]: I1122 09:33:21.771203     901 x.go:1] "generic eni-less text"`,
+  `${P} kubelet[901]: I1122 09:33:21.771203     901 x.go:1] "attached ENI eni-0abc"`,
+  `${P} kubelet[901]: I1122 09:33:21.771203     901 x.go:1] "generic"`,
+  `${P} kubelet[901]: I1122 09:33:21.771203     901 x.go:1] "sandböx ✓ ünïcode"`,
+  `${P} kubelet[901]: I1122 09:33:21.771203     901 x.go:1] "ſandbox long s"`,
+  `${P} kubelet[901]: W1122 09:33:21.771203     901 x.go:1] "a warning"`,
+  `${P} kubelet[901]: E1122 09:33:21.771203     901 x.go:1] "an error"`,
+  `${P} kubelet[901]: I1122 09:33:21.771203     901 x.go:1] "opens a value" pod="default/app-1" diff=<`,
+  `${P} kubelet[901]: 	value line one`,
+  `${P} kubelet[901]:  >`,
+  `${P} containerd[812]: time="2026-11-22T09:33:21.840812512Z" level=info msg="ExecSync for \\"d40f\\" returns with exit code 0"`,
+  `${P} containerd[812]: time="2026-11-22T09:33:21.840812512Z" level="info" msg="quoted level"`,
+  `${P} containerd[812]: time="2026-11-22T09:33:21.840812512Z" level=debug msg="debug chatter"`,
+  `${P} containerd[812]: time="2026-11-22T09:33:21.840812512Z" level=warning msg="shim warning"`,
+  `${P} containerd[812]: time="2026-11-22T09:33:21.840812512Z" level=infoo msg="not a level"`,
+  `${P} containerd[812]: level=info msg="level first"`,
+  `${P} containerd[812]: msg="no level at all"`,
+  `${P} containerd[812]: {"level":"info","msg":"json body"}`,
+  `${P} containerd[812]: time="2026-11-22T09:33:21.840812512Z" level=info msg="StopPodSandbox for \\"abc\\""`,
+  '2026-11-22T09:33:21+0000 cni-host kubelet[901]: I1122 09:33:21.771203     901 x.go:1] "keyword only in the host name"',
+  '2026-11-22T09:33:21+0000 node-1 flannel-cni[9]: I1122 09:33:21.771203     901 x.go:1] "keyword only in the identifier"',
+  '2026-11-22T09:33:21+0000 node-1 kubelet[901]: I1122 09:33:21.771203     901 x.go:1] "NUL\u0000inside"',
+  '2026-11-22T09:33:21+0000 no\u0000de kubelet[901]: I1122 09:33:21.771203     901 x.go:1] "NUL in the host"',
+  '2026-11-22T09:33:21+0000 node-1 kubelet[901]: I1122 09:33:21.771203     901 x.go:1] "two CRs"\r',
+  '    an indented continuation line that mentions nothing',
+  '    an indented continuation line about a sandbox',
+  '2026-11-22T09:33:21+0000 node-1 kubelet[901]:',
+  '2026-11-22T09:33:21+0000 node-1 : I1122 09:33:21.771203     901 x.go:1] "empty identifier"',
+  `2026-11-22T09:33:21+0000 node-1 ${'x'.repeat(140)}[1]: I1122 09:33:21.771203     901 x.go:1] "identifier too long"`,
+  '2026-11-22T09:33:21+0000  kubelet[901]: I1122 09:33:21.771203     901 x.go:1] "no host"',
+  'Nov 22 09:33:21 node-1 kubelet[901]: I1122 09:33:21.771203     901 x.go:1] "short form chatter"',
+  'Nov 22 09:33:21 node-1 kubelet[901]: I1122 09:33:21.771203     901 x.go:1] "short form about cni"',
+  '-- No entries --',
+  '-- Boot 0123456789abcdef --',
+  '2026-11-22T09:33:21.123456+00:00 node-1 kubelet[901]: I1122 09:33:21.771203     901 x.go:1] "precise chatter"',
+  '2026-11-22T09:33:21.123456+00:00 node-1 kubelet[901]: I1122 09:33:21.771203     901 x.go:1]"no space after the bracket"',
+  '2026-11-22T09:33:21.123456+00:00 node-1 kubelet[901]: I1122 09:33:21.771203 x.go:1] "no thread id"',
+  '',
+  'garbage',
+];
+
+describe('journal fast paths change nothing', () => {
+  it.each([1, 7, 64, 4096])('the table of tricky lines, read in %i-byte chunks, gives the full decoder records', async (chunkSize) => {
+    const text = `${LINES.join('\n')}\n`;
+    const full = fullPath(text);
+    // The table has lines of every kind: the test would prove nothing if all were dropped or kept.
+    expect(full.length).toBeGreaterThan(15);
+    expect(full.length).toBeLessThan(LINES.length);
+    expect(stringPath(text)).toEqual(full);
+    expect(await bytePath(text, chunkSize)).toEqual(full);
+  });
+
+  it('an indented line after a line dropped unread is attributed to that line', async () => {
+    const text = `${LINES[0]}\n    continued about a sandbox\n`;
+    const records = (await bytePath(text, 16)) as { unit: string; host: string; line: number; message: string }[];
+    expect(records).toMatchObject([{ unit: 'kubelet', host: 'node-1', line: 2, message: 'continued about a sandbox' }]);
+  });
+
+  it('random journals built from the tricky lines and random case give the same records on every path', async () => {
+    const line = fc.oneof(
+      fc.constantFrom(...LINES),
+      fc.tuple(fc.constantFrom(...LINES), fc.array(fc.boolean(), { minLength: 1, maxLength: 200 })).map(([l, flips]) =>
+        [...l].map((c, i) => (flips[i % flips.length] ? c.toUpperCase() : c)).join(''),
+      ),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(line, { maxLength: 30 }), fc.integer({ min: 1, max: 300 }), async (lines, chunkSize) => {
+        const text = lines.length > 0 ? `${lines.join('\n')}\n` : '';
+        const full = fullPath(text);
+        expect(stringPath(text)).toEqual(full);
+        expect(await bytePath(text, chunkSize)).toEqual(full);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('the byte keyword scanner', () => {
+  const test = (s: string): boolean => interestingBytes.test(Buffer.from(s, 'utf8'), 0, Buffer.byteLength(s));
+
+  it.each([
+    ['Sandbox', true],
+    ['CNI', true],
+    ['ip6tables', true],
+    ['IP POOL', true],
+    ['ip  pool', false],
+    ['eni', true],
+    ['ENI-0abc', true],
+    ['generic', false],
+    ['eni_x', false],
+    ['é eni é', true],
+    ['ſandbox', false],
+    ['netn', false],
+    ['cached   result', false],
+    ['', false],
+  ])('%j -> %s (as the regexp says)', (text, expected) => {
+    expect(INTERESTING.test(text)).toBe(expected);
+    expect(test(text)).toBe(expected);
+  });
+
+  it('agrees with the regexp on random text of keyword pieces, word characters and non-ASCII', () => {
+    const piece = fc.constantFrom('san', 'dbox', 'cn', 'i', 'e', 'n', 'ip', '6', 'tables', ' ', 'pool', '_', 'x', 'é', '€', 'ſ', 'K', 'ENI', 'Net', 'work', 'no space left', 'cached result');
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 12 }), fc.array(fc.boolean(), { maxLength: 40 }), (pieces, flips) => {
+        const text = [...pieces.join('')].map((c, i) => (flips[i] ? c.toUpperCase() : c)).join('');
+        expect(test(text)).toBe(INTERESTING.test(text));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('looks only inside the range it is given (word boundaries included)', () => {
+    const bytes = Buffer.from('xeni sandbox', 'latin1');
+    expect(interestingBytes.test(bytes, 1, 4)).toBe(true);
+    expect(interestingBytes.test(bytes, 0, 4)).toBe(false);
+    expect(interestingBytes.test(bytes, 4, 8)).toBe(false);
+    expect(new KeywordScanner(['ab']).test(Buffer.from('xAbx'), 0, 4)).toBe(true);
+  });
+});
