@@ -11,7 +11,7 @@ import {
   skewText,
   truncateMiddle,
 } from '../../../analyzer/reports/format-common.js';
-import { FAIL_ON_LEVELS, REPORT_FORMATS, failsOn, isReportFormat, renderReport, type FailOn } from '../../../analyzer/reports/index.js';
+import { FAIL_ON_LEVELS, REPORT_FORMATS, failsOn, isReportFormat, loadRenderer, renderReport, type FailOn } from '../../../analyzer/reports/index.js';
 import { FIXTURES, flannelConflict, healthy, nodeOnly, type FixtureName } from './fixtures.js';
 
 describe('format-common', () => {
@@ -127,6 +127,15 @@ describe('reports/index', () => {
     expect(out.length).toBeGreaterThan(200);
     const start = { text: 'cni-evidence analysis of ', markdown: '**cni-evidence: ', json: '{\n  "schemaVersion": "1.0"', html: '<!doctype html>' }[format];
     expect(out.startsWith(start)).toBe(true);
+  });
+
+  it.each(REPORT_FORMATS)('loadRenderer(%s) (what the CLI uses: only that renderer is imported) renders exactly as renderReport', async (format) => {
+    const render = await loadRenderer(format);
+    for (const name of fixtureNames) {
+      for (const options of [{}, { color: true }, { verbose: true }, { color: true, verbose: true }]) {
+        expect(render(FIXTURES[name], options)).toBe(renderReport(FIXTURES[name], format, options));
+      }
+    }
   });
 
   it.each<[string, boolean]>([
