@@ -6,7 +6,7 @@
  * Plugins reach the API through the kubernetes Service VIP, so kube-proxy's rules on the node are
  * the first suspect; an unhealthy or overloaded kube-apiserver the second.
  */
-import { parse as parseYaml } from 'yaml';
+import { parseYaml } from './lib/yaml.js';
 import type { Citation, RemediationStep } from '../model.js';
 import type { IptablesRuleRecord, IptablesChainRecord, K8sPodRecord, LogRecordBase } from '../parsers/index.js';
 import {

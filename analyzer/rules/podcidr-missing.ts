@@ -5,7 +5,7 @@
  * --cluster-cidr (kubeadm sets both from networking.podSubnet), and only while the cluster CIDR has
  * room: an empty podCIDR on one new node and full ones elsewhere means the range is exhausted.
  */
-import { parse as parseYaml } from 'yaml';
+import { parseYaml } from './lib/yaml.js';
 import type { Citation, RemediationStep } from '../model.js';
 import { parseCidr } from './lib/cidr.js';
 import {

@@ -6,7 +6,7 @@
  * second sends pod traffic to the wrong place (calico#1401: the default 192.168.0.0/16 pool on
  * 192.168.x hosts); the last makes flanneld refuse to start.
  */
-import { parse as parseYaml } from 'yaml';
+import { parseYaml } from './lib/yaml.js';
 import type { Citation } from '../model.js';
 import type { IpAddrRecord, IpRouteRecord } from '../parsers/index.js';
 import { contains, networkOf, overlaps, parseCidr } from './lib/cidr.js';

@@ -71,6 +71,16 @@ describe('start-up', () => {
     expect(modules.filter((m) => /\/analyzer\/reports\/(?:html|markdown|text|validate-analysis|analysis-validator\.generated)\.js$/.test(m))).toEqual([]);
   });
 
+  it('analyze loads yaml only for a bundle with YAML to parse (kubeadm-config)', async () => {
+    const yaml = (m: string) => m.includes('/node_modules/yaml/');
+    const withKubeadm = await loadsOf(['analyze', SAMPLE, '--format', 'json', '-o', '/dev/null']);
+    expect(withKubeadm.modules.some(yaml)).toBe(true);
+    const without = await loadsOf(['analyze', fileURLToPath(new URL('../../samples/cni-config-missing.tgz', import.meta.url)), '--format', 'json', '-o', '/dev/null']);
+    expect([0, 1]).toContain(without.code);
+    expect(without.modules.some((m) => m.includes('/analyzer/analyze.js'))).toBe(true);
+    expect(without.modules.filter(yaml)).toEqual([]);
+  });
+
   it('--version loads no command at all', async () => {
     const { code, modules } = await loadsOf(['--version']);
     expect(code).toBe(0);
