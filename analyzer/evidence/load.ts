@@ -37,11 +37,13 @@ const MAX_RAW_BYTES = 4 * 1024 * 1024;
 /** Per log file, the interesting records kept; a flood of one error is counted, not stored. */
 const MAX_RECORDS_PER_LOG = 50_000;
 /**
- * Log records kept over the whole bundle (about 850 bytes each): past it, the logs with the most
- * records are thinned (see budget.ts) so the analyzer's memory stays flat however big the
- * journals. A bundle collected with the default tails keeps far fewer and is never thinned.
+ * Log records kept over the whole bundle (a kept journal line costs about 1.2 KB of heap): past
+ * it, the logs with the most records are thinned (see budget.ts) so the analyzer's memory stays
+ * flat however big the journals. 80,000 is about four times what a 20-node collection at the
+ * default tails keeps; the generated 1 GB and 100 MB benchmark bundles give the same findings
+ * thinned to 60,000 as to 150,000.
  */
-export const DEFAULT_MAX_RECORDS = 150_000;
+export const DEFAULT_MAX_RECORDS = 80_000;
 
 export interface LoadOptions extends ReadOptions {
   /** Budget of log records over the whole bundle (default DEFAULT_MAX_RECORDS). */
