@@ -319,19 +319,9 @@ export class BundleWriter {
         file: MANIFEST_PATH,
       });
     }
-    const top = join(this.stagingRoot, this.topFolder);
-    await mkdir(top, { recursive: true });
-    await writeFile(join(top, MANIFEST_PATH), `${JSON.stringify(manifest, null, 2)}\n`);
-    const stored = this.artifacts.filter((a) => a.sha256 !== null).map((a) => `${this.topFolder}/${a.path}`);
     const temporary = `${this.outputPath}.tmp-${randomBytes(4).toString('hex')}`;
     try {
-      await pipeline(
-        createTar({ gzip: true, cwd: this.stagingRoot, portable: true, noDirRecurse: true }, [
-          `${this.topFolder}/${MANIFEST_PATH}`,
-          ...stored,
-        ]),
-        createWriteStream(temporary),
-      );
+      await packStaged(this.stagingRoot, this.topFolder, manifest, temporary);
       await rename(temporary, this.outputPath);
     } catch (error) {
       await rm(temporary, { force: true });
@@ -353,6 +343,21 @@ export class BundleWriter {
     if (this.state === 'open') this.state = 'aborted';
     await rm(this.stagingRoot, { recursive: true, force: true });
   }
+}
+
+/**
+ * Writes `manifest` as `<topFolder>/manifest.json` under `stagingRoot`, then packs it first and
+ * every artifact it lists with content (sha256 set), in manifest order, into the .tgz `destination`.
+ */
+export async function packStaged(stagingRoot: string, topFolder: string, manifest: Manifest, destination: string): Promise<void> {
+  const top = join(stagingRoot, topFolder);
+  await mkdir(top, { recursive: true });
+  await writeFile(join(top, MANIFEST_PATH), `${JSON.stringify(manifest, null, 2)}\n`);
+  const stored = manifest.artifacts.filter((a) => a.sha256 !== null).map((a) => `${topFolder}/${a.path}`);
+  await pipeline(
+    createTar({ gzip: true, cwd: stagingRoot, portable: true, noDirRecurse: true }, [`${topFolder}/${MANIFEST_PATH}`, ...stored]),
+    createWriteStream(destination),
+  );
 }
 
 export async function sha256File(path: string): Promise<string> {
