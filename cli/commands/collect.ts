@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import type { Command } from 'commander';
 import {
   DEFAULT_IMAGE,
@@ -14,6 +15,7 @@ import { EXIT_FINDINGS, EXIT_OK, EXIT_TOOL_ERROR } from '../exit-codes.js';
 import { humanBytes } from '../terminal.js';
 import { collectionPrivacy, type CollectionPrivacy } from '../../shared/redact/privacy.js';
 import { describeResult } from './redact.js';
+import { describeBudget, fitBundleToBudget, type BudgetOutcome } from '../../shared/bundle/budget.js';
 
 interface CollectFlags {
   output?: string;
@@ -33,6 +35,7 @@ interface CollectFlags {
   since?: string;
   tailLines: string;
   maxBytes: string;
+  maxBundleSize?: string;
   overwrite: boolean;
   nodeOnly: boolean;
   hostRoot?: string;
@@ -64,12 +67,52 @@ export function parseDuration(text: string, flag: string): number {
 
 const SIZE_UNITS: Record<string, number> = { '': 1, k: 1e3, kb: 1e3, ki: 1024, kib: 1024, m: 1e6, mb: 1e6, mi: 1024 ** 2, mib: 1024 ** 2, g: 1e9, gb: 1e9, gi: 1024 ** 3, gib: 1024 ** 3 };
 
-/** Byte sizes as Kubernetes quantities (8Mi, 500k) or plain numbers. */
-export function parseSize(text: string, flag: string): number {
+/** Byte sizes as Kubernetes quantities (8Mi, 500k), with a B suffix (25MB, 25MiB), or plain numbers. */
+export function parseSize(text: string, flag: string, hint = `Use bytes or a size like 512Ki, 8Mi, 1Gi (${flag} 8Mi).`): number {
   const m = /^(\d+(?:\.\d+)?)\s*([a-zA-Z]*)$/.exec(text.trim());
   const unit = SIZE_UNITS[(m?.[2] ?? '').toLowerCase()];
-  if (!m || unit === undefined) throw usage(`${flag} ${JSON.stringify(text)} is not a size`, `Use bytes or a size like 512Ki, 8Mi, 1Gi (${flag} 8Mi).`);
+  if (!m || unit === undefined) throw usage(`${flag} ${JSON.stringify(text)} is not a size`, hint);
   return Math.floor(Number(m[1]) * unit);
+}
+
+const BUNDLE_SIZE_HINT = 'Give the most bytes the .tgz may have: bytes or a size like 25M (25,000,000 bytes), 25MiB or 25000000 (--max-bundle-size 25M fits the attachment limit of most ticket systems).';
+
+/** --max-bundle-size: the budget in bytes and the flag as given (quoted in the manifest), or null when not asked for. */
+export function parseBundleBudget(text: string | undefined): { maxBytes: number; label: string } | null {
+  if (text === undefined) return null;
+  const maxBytes = parseSize(text, '--max-bundle-size', BUNDLE_SIZE_HINT);
+  if (maxBytes < 1) throw usage(`--max-bundle-size ${JSON.stringify(text)} leaves no room for a bundle`, BUNDLE_SIZE_HINT);
+  return { maxBytes, label: `--max-bundle-size ${text.trim()}` };
+}
+
+/** The bundle-budget part of the collect options. */
+function budgetOptions(budget: Budget): { maxBundleBytes?: number; maxBundleLabel?: string } {
+  return budget ? { maxBundleBytes: budget.maxBytes, maxBundleLabel: budget.label } : {};
+}
+
+/**
+ * Pseudonymizing rewrites the bundle after the collection fitted it, and pseudonyms need not be as
+ * short as the names: check the final file again (nothing to do in the usual case).
+ */
+async function refitAfterPrivacy(path: string, budget: Budget, finished: boolean): Promise<BudgetOutcome | null> {
+  if (!budget || !finished) return null;
+  const outcome = await fitBundleToBudget(path, budget);
+  return outcome.rounds > 0 ? outcome : null;
+}
+
+/** `, 24.1 MiB .tgz (--max-bundle-size 25M, 12 log(s) cut)` after `wrote ...` when a budget was given. */
+async function budgetNote(path: string, outcome: BudgetOutcome | null | undefined): Promise<string> {
+  if (!outcome) return '';
+  const bytes = (await stat(path)).size;
+  return `, ${humanBytes(bytes)} .tgz (${outcome.label}${outcome.cuts.length > 0 ? `, ${outcome.cuts.length} log(s) cut` : ''}${bytes > outcome.maxBytes ? ', over it' : ''})`;
+}
+
+/** Says on stderr what the budget cut, and loudly when the bundle does not fit it. */
+function reportBudget(outcome: BudgetOutcome | null | undefined): void {
+  if (!outcome) return;
+  const said = describeBudget(outcome);
+  if (said.cut) process.stderr.write(`${said.cut}\n`);
+  if (said.over) process.stderr.write(`warning: ${said.over}\n`);
 }
 
 function positiveInt(text: string, flag: string): number {
@@ -121,7 +164,9 @@ function interruptHandling(): { signal: AbortSignal; reason: () => string; liveP
 
 const CLUSTER_ONLY = ['kubeconfig', 'context', 'selector', 'image', 'nodePodNamespace'] as const;
 
-async function runNodeOnly(flags: CollectFlags, output: string, signal: AbortSignal, privacy: CollectionPrivacy): Promise<number> {
+type Budget = { maxBytes: number; label: string } | null;
+
+async function runNodeOnly(flags: CollectFlags, output: string, signal: AbortSignal, privacy: CollectionPrivacy, budget: Budget): Promise<number> {
   if (flags.namespace.length > 0 || flags.pod.length > 0 || flags.nodes.length > 0) {
     throw usage('--node-only collects this machine; -n, --pod and --nodes are for cluster collection', 'Use --node-name to name this node in the bundle.');
   }
@@ -134,6 +179,7 @@ async function runNodeOnly(flags: CollectFlags, output: string, signal: AbortSig
   const result = await collectNode({
     output: privacy.collectTo,
     ...privacy.writer,
+    ...budgetOptions(budget),
     tailLines: positiveInt(flags.tailLines, '--tail-lines'),
     maxBytes: parseSize(flags.maxBytes, '--max-bytes'),
     ...(flags.since !== undefined ? { since: `${Math.round(parseDuration(flags.since, '--since') / 1000)}s ago` } : {}),
@@ -145,12 +191,16 @@ async function runNodeOnly(flags: CollectFlags, output: string, signal: AbortSig
     argv: process.argv.slice(2),
     signal,
   });
+  reportBudget(result.budget);
   const finished = await privacy.finish();
-  const stored = result.manifest.artifacts.filter((a) => a.sha256 !== null);
+  const refit = await refitAfterPrivacy(finished?.path ?? result.path, budget, finished !== null);
+  reportBudget(refit);
+  const manifest = refit?.manifest ?? result.manifest;
+  const stored = manifest.artifacts.filter((a) => a.sha256 !== null);
   if (finished) process.stdout.write(describeResult(finished));
-  process.stdout.write(`wrote ${finished?.path ?? result.path}: node ${result.manifest.request.nodes.join(',')}, ${stored.length} files, ${humanBytes(stored.reduce((s, a) => s + a.bytes, 0))}\n`);
-  if (result.manifest.completion.state === 'partial') {
-    process.stdout.write(`partial: ${result.manifest.completion.reason ?? 'interrupted'}\n`);
+  process.stdout.write(`wrote ${finished?.path ?? result.path}: node ${manifest.request.nodes.join(',')}, ${stored.length} files, ${humanBytes(stored.reduce((s, a) => s + a.bytes, 0))}${await budgetNote(finished?.path ?? result.path, refit ?? result.budget)}\n`);
+  if (manifest.completion.state === 'partial') {
+    process.stdout.write(`partial: ${manifest.completion.reason ?? 'interrupted'}\n`);
     return EXIT_FINDINGS;
   }
   return EXIT_OK;
@@ -177,6 +227,10 @@ export function registerCollect(program: Command, setExitCode: (code: number) =>
     .option('--since <duration>', 'only logs and journal entries newer than this (5m, 2h)')
     .option('--tail-lines <n>', 'lines per container log and journal', String(DEFAULT_TAIL_LINES))
     .option('--max-bytes <size>', 'cap per artifact (logs keep their end)', `${DEFAULT_MAX_BYTES / 1024 / 1024}Mi`)
+    .option(
+      '--max-bundle-size <size>',
+      'the most bytes the written .tgz may have (25M, 25MiB, 25000000): over it, logs are cut from their oldest lines, healthy nodes\' first, then failing nodes\'; config and state files never',
+    )
     .option('--overwrite', 'replace the output file if it exists', false)
     .option('--node-only', 'collect this node, here (run as root on the node or in a privileged debug pod)', false)
     .option('--host-root <dir>', 'with --node-only: where the node filesystem is mounted (/host under kubectl debug node/...)')
@@ -191,13 +245,20 @@ export function registerCollect(program: Command, setExitCode: (code: number) =>
       'after',
       [
         '',
-        'Exit codes: 0 complete bundle, 1 partial bundle written (some evidence missing, see its manifest), 2 no bundle.',
+        'Exit codes: 0 complete bundle, 1 partial bundle written (some evidence missing, see its manifest; or over',
+        '--max-bundle-size even with every log cut), 2 no bundle.',
+        '',
+        '--max-bundle-size: the .tgz is packed, and when it is over the budget the journal, /var/log, dmesg and',
+        'agent-log tails are cut from their oldest lines (the newest, nearest the collection, stay): first those',
+        'of the healthy contrast node and the agents running there, then those of the nodes with failing pods.',
+        'Every cut is recorded in the manifest (truncated, with the reason) and the checksums stay valid.',
         '',
         'Examples:',
         '  cni-evidence collect                                  # every stuck pod, its nodes and one healthy node',
         '  cni-evidence collect -n shop --pod web-7d4b9c-x2k8q   # one pod',
         '  kubectl cni-evidence collect --context prod -l app=web -o web.tgz',
         '  cni-evidence collect --nodes node-2,node-3 --no-node-evidence',
+        '  cni-evidence collect --max-bundle-size 25M -o ticket-4711.tgz   # fits a 25 MB ticket attachment',
         '  cni-evidence collect --node-only --host-root /host -o node-2.tgz',
       ].join('\n'),
     )
@@ -207,10 +268,11 @@ export function registerCollect(program: Command, setExitCode: (code: number) =>
       let code: number = EXIT_TOOL_ERROR;
       let privacy: CollectionPrivacy | undefined;
       try {
-        // A bad key file fails here, before minutes of collection are spent.
+        // A bad budget or key file fails here, before minutes of collection are spent.
+        const budget = parseBundleBudget(flags.maxBundleSize);
         privacy = await collectionPrivacy(output, flags, { overwrite: flags.overwrite });
         if (flags.nodeOnly) {
-          code = await runNodeOnly(flags, output, interrupt.signal, privacy);
+          code = await runNodeOnly(flags, output, interrupt.signal, privacy, budget);
           return;
         }
         for (const flag of ['hostRoot', 'journalFile', 'journalDirectory', 'nodeName'] as const) {
@@ -225,6 +287,7 @@ export function registerCollect(program: Command, setExitCode: (code: number) =>
           ...(flags.since !== undefined ? { sinceSeconds: Math.max(1, Math.round(parseDuration(flags.since, '--since') / 1000)) } : {}),
           tailLines: positiveInt(flags.tailLines, '--tail-lines'),
           maxBytes: parseSize(flags.maxBytes, '--max-bytes'),
+          ...budgetOptions(budget),
         };
         // Loaded here, not at startup: the Kubernetes client takes a second to import.
         const [{ collectCluster }, { loadKubeConfig }, { progressFor }] = await Promise.all([
@@ -260,11 +323,17 @@ export function registerCollect(program: Command, setExitCode: (code: number) =>
         });
         const finished = await privacy.finish();
         if (finished) process.stdout.write(describeResult(finished));
-        const stored = result.manifest.artifacts.filter((a) => a.sha256 !== null);
-        const bytes = stored.reduce((sum, a) => sum + a.bytes, 0);
+        const refit = await refitAfterPrivacy(finished?.path ?? result.path, budget, finished !== null);
+        reportBudget(refit);
         const { summary } = result;
+        if (refit && !refit.fits && summary.budget?.fits !== false) {
+          summary.complete = false;
+          summary.reasons.push(refit.overReason ?? `bundle over ${refit.label}`);
+        }
+        const stored = (refit?.manifest ?? result.manifest).artifacts.filter((a) => a.sha256 !== null);
+        const bytes = stored.reduce((sum, a) => sum + a.bytes, 0);
         process.stdout.write(
-          `wrote ${finished?.path ?? result.path}: ${summary.scope.pods.length} pod(s), ${summary.nodes.filter((n) => n.status === 'complete' || n.status === 'partial').length} of ${summary.nodes.length} node(s), ${stored.length} files, ${humanBytes(bytes)}\n`,
+          `wrote ${finished?.path ?? result.path}: ${summary.scope.pods.length} pod(s), ${summary.nodes.filter((n) => n.status === 'complete' || n.status === 'partial').length} of ${summary.nodes.length} node(s), ${stored.length} files, ${humanBytes(bytes)}${await budgetNote(finished?.path ?? result.path, refit ?? summary.budget)}\n`,
         );
         if (!summary.complete) {
           process.stdout.write('partial: some evidence is missing (cni-evidence inspect lists it):\n');

@@ -11,6 +11,7 @@ import { stat } from 'node:fs/promises';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { Manifest, ManifestRequest } from '../../shared/bundle/manifest-schema.js';
 import { BundleWriter, type BundleWriterOptions } from '../../shared/bundle/writer.js';
+import { describeBudget, fitBundleToBudget, type BudgetOutcome } from '../../shared/bundle/budget.js';
 import { createRedactionFilter } from '../../shared/redact/filter.js';
 import { CniEvidenceError, describeError, ERROR_CODES } from '../../shared/errors.js';
 import type { NodeRecipeOptions } from '../sources/define.js';
@@ -77,6 +78,13 @@ export interface CollectClusterOptions {
   tailLines?: number;
   /** Cap per artifact (default 8 MiB). */
   maxBytes?: number;
+  /**
+   * --max-bundle-size: the most bytes the written .tgz may have. Over it, logs are cut from their
+   * oldest end, healthy nodes' first (shared/bundle/budget.ts); config and state files never.
+   */
+  maxBundleBytes?: number;
+  /** How the budget was given, for the manifest and messages (`--max-bundle-size 25M`). */
+  maxBundleLabel?: string;
   overwrite?: boolean;
   /** The command line, recorded in the manifest. */
   argv?: string[];
@@ -102,6 +110,8 @@ export interface CollectSummary {
   requests: number;
   nodePodsCreated: number;
   wallMs: number;
+  /** What --max-bundle-size cut, when it was given. */
+  budget?: BudgetOutcome;
 }
 
 export interface CollectClusterResult {
@@ -241,6 +251,7 @@ export async function collectCluster(options: CollectClusterOptions): Promise<Co
         maxNodes,
         tailLines,
         maxBytes,
+        ...(options.maxBundleBytes !== undefined ? { maxBundleBytes: options.maxBundleBytes } : {}),
         ...(options.sinceSeconds !== undefined ? { sinceSeconds: options.sinceSeconds } : {}),
         runId,
       },
@@ -339,8 +350,22 @@ export async function collectCluster(options: CollectClusterOptions): Promise<Co
       reasons.push(`${notCollected.length} cluster artifact(s) not collected in full (${[...counts].map(([k, v]) => `${v} ${k}`).join(', ')})`);
     }
     reasons.push(...problems);
-    const complete = reasons.length === 0;
-    const { path, manifest } = await writer.finalize({ completion: complete ? { state: 'complete' } : { state: 'partial', reason: reasons.join('; ') } });
+    let complete = reasons.length === 0;
+    const written = await writer.finalize({ completion: complete ? { state: 'complete' } : { state: 'partial', reason: reasons.join('; ') } });
+    const { path } = written;
+    let { manifest } = written;
+    let budget: BudgetOutcome | undefined;
+    if (options.maxBundleBytes !== undefined) {
+      budget = await fitBundleToBudget(path, { maxBytes: options.maxBundleBytes, ...(options.maxBundleLabel !== undefined ? { label: options.maxBundleLabel } : {}) });
+      if (budget.manifest) manifest = budget.manifest;
+      const said = describeBudget(budget);
+      if (said.cut) progress.phase(said.cut);
+      if (said.over) progress.warn(said.over);
+      if (!budget.fits) {
+        complete = false;
+        reasons.push(budget.overReason ?? `bundle over ${budget.label}`);
+      }
+    }
     const summary: CollectSummary = {
       complete,
       reasons,
@@ -355,6 +380,7 @@ export async function collectCluster(options: CollectClusterOptions): Promise<Co
       requests: api.requestCount,
       nodePodsCreated,
       wallMs: Date.now() - started,
+      ...(budget ? { budget } : {}),
     };
     const rows: NodeSummaryRow[] = nodeOutcomes.map((o) => ({
       node: o.node,

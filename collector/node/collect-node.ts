@@ -9,6 +9,7 @@ import { CniEvidenceError, ERROR_CODES } from '../../shared/errors.js';
 import type { Manifest } from '../../shared/bundle/manifest-schema.js';
 import { createRedactionFilter } from '../../shared/redact/filter.js';
 import { BundleWriter, type BundleWriterOptions } from '../../shared/bundle/writer.js';
+import { fitBundleToBudget, type BudgetOutcome } from '../../shared/bundle/budget.js';
 import type { NodeRecipeOptions, NodeSourceDefinition } from '../sources/define.js';
 import { nodeRecipe } from '../sources/node/index.js';
 import { runPlanLocally } from './local-executor.js';
@@ -36,6 +37,10 @@ export interface CollectNodeOptions extends Partial<NodeRecipeOptions> {
   onStep?: (step: PlannedStep, index: number, total: number) => void;
   redaction?: BundleWriterOptions['redaction'];
   filter?: BundleWriterOptions['filter'];
+  /** --max-bundle-size: the most bytes the .tgz may have; over it the node's logs are cut from their oldest end. */
+  maxBundleBytes?: number;
+  /** How the budget was given, for the manifest and messages (`--max-bundle-size 25M`). */
+  maxBundleLabel?: string;
 }
 
 export async function defaultNodeName(hostRoot?: string): Promise<string> {
@@ -47,7 +52,7 @@ export async function defaultNodeName(hostRoot?: string): Promise<string> {
   return hostname();
 }
 
-export async function collectNode(options: CollectNodeOptions): Promise<{ path: string; manifest: Manifest }> {
+export async function collectNode(options: CollectNodeOptions): Promise<{ path: string; manifest: Manifest; budget?: BudgetOutcome }> {
   if (!options.allowNonRoot && typeof process.getuid === 'function' && process.getuid() !== 0) {
     throw new CniEvidenceError({
       code: ERROR_CODES.NOT_ROOT,
@@ -64,7 +69,11 @@ export async function collectNode(options: CollectNodeOptions): Promise<{ path: 
       namespaces: [],
       pods: [],
       nodes: [node],
-      options: { ...plan.options, hostRoot: hostRoot === '' ? '/' : hostRoot },
+      options: {
+        ...plan.options,
+        hostRoot: hostRoot === '' ? '/' : hostRoot,
+        ...(options.maxBundleBytes !== undefined ? { maxBundleBytes: options.maxBundleBytes } : {}),
+      },
       ...(options.argv ? { argv: options.argv } : {}),
     },
     ...(options.overwrite !== undefined ? { overwrite: options.overwrite } : {}),
@@ -94,9 +103,12 @@ export async function collectNode(options: CollectNodeOptions): Promise<{ path: 
     }
     stoppedAt = error.ref;
   }
-  return writer.finalize({
+  const written = await writer.finalize({
     completion: stoppedAt === null ? { state: 'complete' } : { state: 'partial', reason: `interrupted before step ${stoppedAt}` },
   });
+  if (options.maxBundleBytes === undefined) return written;
+  const budget = await fitBundleToBudget(written.path, { maxBytes: options.maxBundleBytes, ...(options.maxBundleLabel !== undefined ? { label: options.maxBundleLabel } : {}) });
+  return { path: written.path, manifest: budget.manifest ?? written.manifest, budget };
 }
 
 class StopRequested extends Error {
