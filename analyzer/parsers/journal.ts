@@ -258,30 +258,35 @@ function byteAt(bytes: Uint8Array, i: number, end: number): number {
 
 const isDigitByte = (b: number): boolean => b >= 48 && b <= 57;
 
-/** isKlogHeader() over bytes[from, end). */
-function isKlogHeaderBytes(bytes: Uint8Array, from: number, end: number): boolean {
-  for (let k = 1; k <= 4; k++) if (!isDigitByte(byteAt(bytes, from + k, end))) return false;
-  if (byteAt(bytes, from + 5, end) !== 32) return false;
+/**
+ * isKlogHeader() over bytes[from, end): the index where the source (`file.go:12]`) begins, or -1.
+ * The header before it (letter, date, clock, thread id) cannot hold a keyword.
+ */
+function klogSourceStart(bytes: Uint8Array, from: number, end: number): number {
+  for (let k = 1; k <= 4; k++) if (!isDigitByte(byteAt(bytes, from + k, end))) return -1;
+  if (byteAt(bytes, from + 5, end) !== 32) return -1;
   let i = from + 6;
-  if (!(isDigitByte(byteAt(bytes, i, end)) && isDigitByte(byteAt(bytes, i + 1, end)) && byteAt(bytes, i + 2, end) === 58 && byteAt(bytes, i + 5, end) === 58)) return false;
+  if (!(isDigitByte(byteAt(bytes, i, end)) && isDigitByte(byteAt(bytes, i + 1, end)) && byteAt(bytes, i + 2, end) === 58 && byteAt(bytes, i + 5, end) === 58)) return -1;
   i += 8;
   if (byteAt(bytes, i, end) === 46) {
     i++;
     while (isDigitByte(byteAt(bytes, i, end))) i++;
   }
-  if (byteAt(bytes, i, end) !== 32) return false;
+  if (byteAt(bytes, i, end) !== 32) return -1;
   while (byteAt(bytes, i, end) === 32) i++;
   const tidStart = i;
   while (isDigitByte(byteAt(bytes, i, end))) i++;
-  if (i === tidStart || byteAt(bytes, i, end) !== 32) return false;
+  if (i === tidStart || byteAt(bytes, i, end) !== 32) return -1;
   i++;
+  const sourceStart = i;
   const limit = Math.min(end, i + 200);
   while (i < limit && bytes[i] !== 93 && bytes[i] !== 32) i++;
-  return byteAt(bytes, i, end) === 93;
+  return byteAt(bytes, i, end) === 93 ? sourceStart : -1;
 }
 
 const LOGFMT_STARTS = ['time=', 'level=', 'ts=', 'msg=', 't='].map((s) => Buffer.from(s, 'latin1'));
 const LEVEL_KEY = Buffer.from(' level=', 'latin1');
+const TIME_QUOTE = Buffer.from('time="', 'latin1');
 
 function startsWithBytes(bytes: Uint8Array, at: number, end: number, word: Uint8Array): boolean {
   if (at + word.length > end) return false;
@@ -295,17 +300,49 @@ function indexOfBytes(bytes: Uint8Array, word: Uint8Array, from: number, end: nu
   return -1;
 }
 
-/** quickSeverityAt() over bytes[at, end); undefined when unsure. */
-function quickSeverityOfBytes(bytes: Uint8Array, at: number, end: number): JournalEntry['severity'] | undefined {
+/** Digits and the punctuation of a timestamp (and T, Z): no keyword can start or end in them. */
+function isTimeText(bytes: Uint8Array, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const b = bytes[i]!;
+    if (!(isDigitByte(b) || b === 45 || b === 58 || b === 46 || b === 43 || b === 32 || b === 84 || b === 90)) return false;
+  }
+  return true;
+}
+
+/** What the byte sieve learns from a body's start: its severity, and where keywords can begin. */
+interface BodyStart {
+  severity: JournalEntry['severity'] | undefined;
+  /** Bytes before this (klog header, logfmt time and level) cannot hold a keyword. */
+  scanFrom: number;
+}
+
+/** quickSeverityAt() over bytes[at, end); severity undefined when unsure. */
+function readBodyStart(bytes: Uint8Array, at: number, end: number, out: BodyStart): void {
+  out.severity = undefined;
+  out.scanFrom = at;
   const c = byteAt(bytes, at, end);
   // I, W, E, F
-  if ((c === 73 || c === 87 || c === 69 || c === 70) && isKlogHeaderBytes(bytes, at, end)) return c === 73 ? 'info' : c === 87 ? 'warning' : 'error';
-  if (!LOGFMT_STARTS.some((start) => startsWithBytes(bytes, at, end, start))) return undefined;
+  if (c === 73 || c === 87 || c === 69 || c === 70) {
+    const source = klogSourceStart(bytes, at, end);
+    if (source !== -1) {
+      out.severity = c === 73 ? 'info' : c === 87 ? 'warning' : 'error';
+      out.scanFrom = source;
+      return;
+    }
+  }
+  if (!LOGFMT_STARTS.some((start) => startsWithBytes(bytes, at, end, start))) return;
   let v: number;
   if (startsWithBytes(bytes, at, end, LOGFMT_STARTS[1]!)) v = at + 6;
   else {
-    const k = indexOfBytes(bytes, LEVEL_KEY, at, end);
-    if (k === -1) return undefined;
+    // containerd and CRI-O write time="…" level=…: look right after the quoted time first.
+    let k = -1;
+    if (startsWithBytes(bytes, at, end, TIME_QUOTE)) {
+      let close = at + TIME_QUOTE.length;
+      while (close < end && bytes[close] !== 34) close++;
+      if (startsWithBytes(bytes, close + 1, end, LEVEL_KEY)) k = close + 1;
+    }
+    if (k === -1) k = indexOfBytes(bytes, LEVEL_KEY, at, end);
+    if (k === -1) return;
     v = k + 7;
   }
   let from = v;
@@ -319,14 +356,17 @@ function quickSeverityOfBytes(bytes: Uint8Array, at: number, end: number): Journ
     while (to < end && bytes[to] !== 32) to++;
   }
   // No level word is longer than this; a longer value would not normalize (or is not ASCII).
-  if (to - from > 16) return undefined;
+  if (to - from > 16) return;
   let word = '';
   for (let k = from; k < to; k++) {
     const b = bytes[k]!;
-    if (b >= 128) return undefined;
+    if (b >= 128) return;
     word += String.fromCharCode(b);
   }
-  return normalizeLevel(word);
+  out.severity = normalizeLevel(word);
+  // Skipping `time="…" level=…` is exact only when it is the whole start of the body and the
+  // time holds nothing a keyword could be made of.
+  if (startsWithBytes(bytes, at, end, TIME_QUOTE) && v === indexOfBytes(bytes, LEVEL_KEY, at, end) + 7 && isTimeText(bytes, at + TIME_QUOTE.length, v - 8)) out.scanFrom = to;
 }
 
 export function createJournalParser(options: JournalParserOptions = {}): LineParser<JournalRecord> {
@@ -418,6 +458,7 @@ export function createJournalParser(options: JournalParserOptions = {}): LinePar
    * position, the keyword test by the byte scanner. Lines with non-ASCII in the prefix or header
    * may fail a check here that the string path passes; they then take the string path.
    */
+  const bodyStart: BodyStart = { severity: undefined, scanFrom: 0 };
   function droppedUnread(bytes: Uint8Array, start: number, end: number, lineNo: number, file: string): boolean {
     if (end - start < 12) return false;
     const c0 = bytes[start]!;
@@ -445,9 +486,10 @@ export function createJournalParser(options: JournalParserOptions = {}): LinePar
     }
     if (colon <= identStart) return false;
     const body = colon + 2;
-    const severity = quickSeverityOfBytes(bytes, body, end);
+    readBodyStart(bytes, body, end, bodyStart);
+    const severity = bodyStart.severity;
     if (severity !== 'info' && severity !== 'debug') return false;
-    if (interestingBytes.test(bytes, body, end)) return false;
+    if (interestingBytes.test(bytes, bodyStart.scanFrom, end)) return false;
     lastSeen.set(file, { prefix: undefined, bytes: { buffer: bytes, start, end }, severity, line: lineNo });
     return true;
   }
