@@ -6,7 +6,8 @@
  *   npm run bench -- --full                      startup, analyzer 100m/1g/2g, collector
  *   npm run bench -- --case analyzer:1g --case startup
  *
- * Cases: `startup`, `analyzer:<size>[@<nodes>]` (size like 100m, 1g), `collector[:<nodes>]`.
+ * Cases: `startup`, `analyzer:<size>[@<nodes>]` (size like 100m, 1g), `collector[:<nodes>]` (two rows:
+ * as is, and again with `--max-bundle-size 25M`; the smoke collection runs once).
  * Options: --dir <folder> for generated bundles (default the OS temp folder), --keep to keep them,
  * --runs <n> analyzer runs per bundle (default 1; the median is reported), --json <file> to save
  * the numbers. Every child is measured with GNU time (wall, user+sys CPU, peak RSS) when
@@ -312,6 +313,8 @@ interface CollectorShape {
   failingNodes: number;
   latencyMs: number;
   nodeMs: number;
+  /** Also run with `--max-bundle-size 25M` (an extra row). */
+  budgetRow?: boolean;
 }
 
 async function collectorCase(label: string, shape: CollectorShape, dir: string): Promise<void> {
@@ -346,32 +349,42 @@ async function collectorCase(label: string, shape: CollectorShape, dir: string):
     try {
       const kubeconfig = join(work, 'kubeconfig');
       await server.writeKubeconfig(kubeconfig);
-      const out = join(work, 'collected.tgz');
       const extra = (process.env.BENCH_COLLECT_ARGS ?? '').split(' ').filter(Boolean);
-      const r = await measure(process.execPath, [...nodeFlags(), BIN, 'collect', '--kubeconfig', kubeconfig, '-o', out, ...extra]);
-      if (r.code !== 0) fail(`collect exited ${r.code}: ${r.stderr.slice(-2000)}`);
-      if (process.env.BENCH_VERBOSE) process.stderr.write(r.stderr);
-      const size = (await stat(out)).size;
-      const { readBundle } = await import('../shared/bundle/reader.js');
-      const read = await readBundle(out);
-      const stored = read.manifest.artifacts.filter((a) => a.sha256 !== null);
-      const uncompressed = stored.reduce((s, a) => s + a.bytes, 0);
-      const nodeDirs = new Set(stored.map((a) => a.node).filter((n): n is string => n !== null));
-      const exec = server.requests.filter((q) => q.path.endsWith('/exec')).length;
-      const row: Row = {
-        cluster: `${shape.nodes} nodes, ${shape.pods} pods, ${shape.failingPods} failing on ${shape.failingNodes}${process.env.BENCH_COLLECT_ARGS ? ` (${process.env.BENCH_COLLECT_ARGS})` : ''}`,
-        latency: `${shape.latencyMs} ms/request, ${shape.nodeMs / 1000} s/node`,
-        wall: secs(r.wallMs),
-        CPU: secs(r.cpuMs),
-        'peak RSS': mb(r.peakRss),
-        'API requests': `${server.requests.length - exec} (+${exec} exec)`,
-        'nodes collected': nodeDirs.size,
-        'bundle (compressed)': mb(size),
-        'bundle (uncompressed)': mb(uncompressed),
-        completion: read.manifest.completion.state,
-      };
-      results.push({ case: label, rows: [row] });
-      table(`Collector (${label}, default workers)`, [row]);
+      // The same collection again with the ticket-attachment budget, except in the CI smoke.
+      const variants = [extra, ...(shape.budgetRow ? [[...extra, '--max-bundle-size', '25M']] : [])];
+      const rows: Row[] = [];
+      for (const [index, args] of variants.entries()) {
+        const out = join(work, `collected-${index}.tgz`);
+        const requestsBefore = server.requests.length;
+        const r = await measure(process.execPath, [...nodeFlags(), BIN, 'collect', '--kubeconfig', kubeconfig, '-o', out, ...args]);
+        if (r.code !== 0) fail(`collect exited ${r.code}: ${r.stderr.slice(-2000)}`);
+        if (process.env.BENCH_VERBOSE) process.stderr.write(r.stderr);
+        const size = (await stat(out)).size;
+        const { readBundle } = await import('../shared/bundle/reader.js');
+        const read = await readBundle(out);
+        const stored = read.manifest.artifacts.filter((a) => a.sha256 !== null);
+        const uncompressed = stored.reduce((s, a) => s + a.bytes, 0);
+        const nodeDirs = new Set(stored.map((a) => a.node).filter((n): n is string => n !== null));
+        const requests = server.requests.slice(requestsBefore);
+        const exec = requests.filter((q) => q.path.endsWith('/exec')).length;
+        const budgetCuts = read.manifest.artifacts.filter((a) => a.error?.startsWith('cut to fit the bundle budget')).length;
+        const flags = args.join(' ');
+        rows.push({
+          cluster: `${shape.nodes} nodes, ${shape.pods} pods, ${shape.failingPods} failing on ${shape.failingNodes}${flags ? ` (${flags})` : ''}`,
+          latency: `${shape.latencyMs} ms/request, ${shape.nodeMs / 1000} s/node`,
+          wall: secs(r.wallMs),
+          CPU: secs(r.cpuMs),
+          'peak RSS': mb(r.peakRss),
+          'API requests': `${requests.length - exec} (+${exec} exec)`,
+          'nodes collected': nodeDirs.size,
+          'bundle (compressed)': mb(size),
+          'bundle (uncompressed)': mb(uncompressed),
+          ...(shape.budgetRow ? { 'logs cut for the budget': args.includes('--max-bundle-size') ? budgetCuts : null } : {}),
+          completion: read.manifest.completion.state,
+        });
+      }
+      results.push({ case: label, rows });
+      table(`Collector (${label}, default workers)`, rows);
     } finally {
       await server.close();
     }
@@ -393,11 +406,11 @@ async function main(): Promise<void> {
     const started = Date.now();
     if (c === 'startup' || c === 'startup:1') await startupCase(c === 'startup:1' ? 1 : 5);
     else if (c.startsWith('analyzer:')) await analyzerCase(c, args, dir);
-    else if (c === 'collector') await collectorCase('500 nodes', { nodes: 500, pods: 5000, failingPods: 50, failingNodes: 20, latencyMs: 20, nodeMs: 2000 }, dir);
+    else if (c === 'collector') await collectorCase('500 nodes', { nodes: 500, pods: 5000, failingPods: 50, failingNodes: 20, latencyMs: 20, nodeMs: 2000, budgetRow: true }, dir);
     else if (c === 'collector:smoke') await collectorCase('smoke', { nodes: 6, pods: 40, failingPods: 3, failingNodes: 2, latencyMs: 0, nodeMs: 100 }, dir);
     else if (/^collector:\d+$/.test(c)) {
       const n = Number(c.slice('collector:'.length));
-      await collectorCase(`${n} nodes`, { nodes: n, pods: n * 10, failingPods: Math.ceil(n / 10), failingNodes: Math.ceil(n / 25), latencyMs: 20, nodeMs: 2000 }, dir);
+      await collectorCase(`${n} nodes`, { nodes: n, pods: n * 10, failingPods: Math.ceil(n / 10), failingNodes: Math.ceil(n / 25), latencyMs: 20, nodeMs: 2000, budgetRow: true }, dir);
     } else fail(`unknown case ${c}`);
     process.stderr.write(`case ${c} done in ${secs(Date.now() - started)}\n`);
   }
