@@ -2,6 +2,7 @@
  * One streaming pass over a bundle: each file goes to the parser its path calls for, and the
  * records land in the Evidence store under their node or the cluster.
  */
+import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { nodePaths, parseNodePath } from '../../shared/bundle/paths.js';
 import { readBundle, type ReadOptions } from '../../shared/bundle/reader.js';
@@ -28,6 +29,7 @@ import {
 } from '../parsers/index.js';
 import { RecordBudget } from './budget.js';
 import { forEachLine, readText } from './lines.js';
+import { LineParsingWorker, shouldUseLineWorker } from './parallel.js';
 import { emptyClusterEvidence, emptyNodeEvidence, type Evidence, type LogFile, type NodeEvidence } from './types.js';
 
 /** Text files larger than this are parsed from their first bytes only (configs are tiny; this is a guard). */
@@ -48,7 +50,15 @@ export const DEFAULT_MAX_RECORDS = 80_000;
 export interface LoadOptions extends ReadOptions {
   /** Budget of log records over the whole bundle (default DEFAULT_MAX_RECORDS). */
   maxRecords?: number;
+  /**
+   * Parse big logs on a worker thread (parallel.ts): true, false, or 'auto' (default: with a
+   * second core and a bundle of 16 MB or more). The records are the same either way.
+   */
+  lineWorker?: boolean | 'auto';
 }
+
+/** Logs at least this big go to the worker; smaller ones are not worth the copy. */
+const WORKER_MIN_FILE_BYTES = 1024 * 1024;
 
 /**
  * Makes V8 store the strings of a kept record flat. Parsers build values by concatenation
@@ -67,6 +77,12 @@ function flatten(value: unknown, depth = 0): void {
     return;
   }
   for (const key in value as Record<string, unknown>) flatten((value as Record<string, unknown>)[key], depth + 1);
+}
+
+/** The key of a bound line parser, which names the same parser on the worker's side. */
+function lineParserKey(bound: ReturnType<typeof parsersForBundle>, parser: LineParser<unknown>): string | undefined {
+  for (const [key, candidate] of Object.entries(bound.line)) if (candidate === parser) return key;
+  return undefined;
 }
 
 function sortByFile<T extends { file: string }>(records: T[]): T[] {
@@ -90,6 +106,7 @@ export async function loadEvidence(location: string, options: LoadOptions = {}):
   const pods = new Map<string, K8sRecord & { kind: 'k8s-pod' }>();
   let files = 0;
   let records = 0;
+  let boundOptions: { referenceTime?: string; knownNetworks?: string[] } = {};
   let bound = parsersForBundle();
   // stderr of iptables-save lives in the manifest; the parser needs it beside the text.
   let stderrByPath = new Map<string, string>();
@@ -103,9 +120,33 @@ export async function loadEvidence(location: string, options: LoadOptions = {}):
   const maxRecords = Math.max(1, options.maxRecords ?? DEFAULT_MAX_RECORDS);
   const budget = new RecordBudget(maxRecords);
 
-  async function parseLines<R>(parser: LineParser<R>, file: string, content: Readable): Promise<LogFile<R>> {
+  const bundleBytes = await stat(location).then((s) => (s.isDirectory() ? Number.POSITIVE_INFINITY : s.size), () => 0);
+  const workerWanted = options.lineWorker === true || ((options.lineWorker ?? 'auto') === 'auto' && shouldUseLineWorker(bundleBytes));
+  let worker: LineParsingWorker | undefined;
+  let filesInWorker = 0;
+
+  async function parseLines<R>(parser: LineParser<R>, file: string, content: Readable, size: number): Promise<LogFile<R>> {
     const log: LogFile<R> = { file, records: [], linesSeen: 0, recordsDropped: 0 };
     const keep = budget.track(log);
+    const parserKey = workerWanted && size >= WORKER_MIN_FILE_BYTES ? lineParserKey(bound, parser) : undefined;
+    if (parserKey !== undefined) {
+      worker ??= new LineParsingWorker({ parserOptions: boundOptions });
+      filesInWorker += 1;
+      log.linesSeen = await worker.parse(
+        file,
+        parserKey,
+        content,
+        (record) => {
+          // Records come back through structured clone: their strings are flat already.
+          if (log.records.length < MAX_RECORDS_PER_LOG) keep(record as R);
+          else log.recordsDropped += 1;
+        },
+        (problem) => {
+          if (parseProblems.length < 10_000) parseProblems.push(problem);
+        },
+      );
+      return log;
+    }
     log.linesSeen = await forEachLine(content, (line, lineNo) => {
       const out = parser.parseLine(line, lineNo, file);
       if (out === null) return;
@@ -122,7 +163,7 @@ export async function loadEvidence(location: string, options: LoadOptions = {}):
     return log;
   }
 
-  const result = await readBundle(
+  const reading = readBundle(
     location,
     {
       onManifest(manifest) {
@@ -134,7 +175,8 @@ export async function loadEvidence(location: string, options: LoadOptions = {}):
           if (artifact.stderrExcerpt) stderrByPath.set(artifact.path, artifact.stderrExcerpt);
         }
         // Cache file names split better when the network names are known up front.
-        bound = parsersForBundle({ referenceTime: manifest.createdAt, knownNetworks: [...networks, 'containerd-net', 'cni-loopback'] });
+        boundOptions = { referenceTime: manifest.createdAt, knownNetworks: [...networks, 'containerd-net', 'cni-loopback'] };
+        bound = parsersForBundle(boundOptions);
       },
       async onFile(file, content) {
         files += 1;
@@ -162,7 +204,7 @@ export async function loadEvidence(location: string, options: LoadOptions = {}):
         }
 
         if (choice.type === 'line') {
-          const log = await parseLines(choice.parser, path, content);
+          const log = await parseLines(choice.parser, path, content, file.size);
           if (target) {
             if (rest.startsWith('journal/')) target.journals.set(rest.slice('journal/'.length).replace(/\.log$/, ''), log as LogFile<JournalRecord>);
             else target.logs.set(path, log as LogFile);
@@ -242,6 +284,12 @@ export async function loadEvidence(location: string, options: LoadOptions = {}):
     },
     options,
   );
+  let result: Awaited<typeof reading>;
+  try {
+    result = await reading;
+  } finally {
+    await worker?.close();
+  }
 
   for (const n of nodes.values()) {
     sortByFile(n.cniConfigs);
@@ -267,5 +315,6 @@ export async function loadEvidence(location: string, options: LoadOptions = {}):
     cluster,
     parseProblems,
     stats: { files, records },
+    parallel: { filesInWorker },
   };
 }

@@ -115,6 +115,8 @@ export interface Evidence {
   cluster: ClusterEvidence;
   parseProblems: ParseProblem[];
   stats: { files: number; records: number };
+  /** How the logs were parsed: files sent to the worker thread (0 when all were parsed in-thread). */
+  parallel?: { filesInWorker: number };
 }
 
 export function emptyNodeEvidence(name: string): NodeEvidence {
