@@ -26,7 +26,7 @@ function start(id: number, file: string, parserKey: string): void {
   let problems: ParseProblem[] = [];
   const flush = (): void => {
     if (records.length === 0 && problems.length === 0) return;
-    post({ t: 'records', id, records, problems });
+    post({ t: 'records', id, records: JSON.stringify(records), problems });
     records = [];
     problems = [];
   };

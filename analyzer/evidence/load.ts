@@ -125,42 +125,74 @@ export async function loadEvidence(location: string, options: LoadOptions = {}):
   let worker: LineParsingWorker | undefined;
   let filesInWorker = 0;
 
-  async function parseLines<R>(parser: LineParser<R>, file: string, content: Readable, size: number): Promise<LogFile<R>> {
+  // While the worker parses a log, what later files add to the shared evidence (the budget,
+  // parse problems, lists) waits here and is applied in bundle order once that log is in: the
+  // result is the same as reading every file in turn.
+  let workerFile: Promise<void> | undefined;
+  const waiting: (() => void)[] = [];
+  const inOrder = (apply: () => void): void => {
+    if (workerFile) waiting.push(apply);
+    else apply();
+  };
+
+  async function parseLines<R>(parser: LineParser<R>, file: string, content: Readable, size: number, place: (log: LogFile<R>) => void): Promise<void> {
     const log: LogFile<R> = { file, records: [], linesSeen: 0, recordsDropped: 0 };
-    const keep = budget.track(log);
-    const parserKey = workerWanted && size >= WORKER_MIN_FILE_BYTES ? lineParserKey(bound, parser) : undefined;
+    let keep: ((record: R) => void) | undefined;
+    const start = (): void => {
+      keep = budget.track(log);
+      place(log);
+    };
+    const keepRecord = (record: R): void => {
+      if (log.records.length < MAX_RECORDS_PER_LOG) keep!(record);
+      else log.recordsDropped += 1;
+    };
+    const keepProblem = (problem: ParseProblem): void => {
+      if (parseProblems.length < 10_000) parseProblems.push(problem);
+    };
+
+    const parserKey = workerWanted && !workerFile && size >= WORKER_MIN_FILE_BYTES ? lineParserKey(bound, parser) : undefined;
     if (parserKey !== undefined) {
+      // Nothing is waiting (the worker was idle), so this log's records are next in order.
       worker ??= new LineParsingWorker({ parserOptions: boundOptions });
       filesInWorker += 1;
-      log.linesSeen = await worker.parse(
-        file,
-        parserKey,
-        content,
-        (record) => {
-          // Records come back through structured clone: their strings are flat already.
-          if (log.records.length < MAX_RECORDS_PER_LOG) keep(record as R);
-          else log.recordsDropped += 1;
-        },
-        (problem) => {
-          if (parseProblems.length < 10_000) parseProblems.push(problem);
-        },
-      );
-      return log;
+      start();
+      const { done } = await worker.parse(file, parserKey, content, (record) => keepRecord(record as R), keepProblem);
+      workerFile = done.then((linesSeen) => {
+        log.linesSeen = linesSeen;
+        workerFile = undefined;
+        for (const apply of waiting.splice(0)) apply();
+      });
+      // Awaited later (next log, or the end of the bundle); a failure must not go unhandled meanwhile.
+      workerFile.catch(() => undefined);
+      return;
     }
+
+    // Parsed here, meanwhile the worker may still be on an earlier log: then hold the results.
+    const held: (R | ParseProblem)[] = [];
+    const drain = (): void => {
+      for (const item of held.splice(0)) {
+        if (isParseProblem(item)) keepProblem(item);
+        else keepRecord(item);
+      }
+    };
     log.linesSeen = await forEachLine(content, (line, lineNo) => {
       const out = parser.parseLine(line, lineNo, file);
       if (out === null) return;
-      if (isParseProblem(out)) {
-        if (parseProblems.length < 10_000) parseProblems.push(out);
+      if (!isParseProblem(out)) flatten(out);
+      if (workerFile) {
+        held.push(out as R | ParseProblem);
         return;
       }
-      if (log.records.length < MAX_RECORDS_PER_LOG) {
-        flatten(out);
-        keep(out as R);
-      } else log.recordsDropped += 1;
+      if (!keep) start();
+      drain();
+      if (isParseProblem(out)) keepProblem(out);
+      else keepRecord(out as R);
     }, parser.dropUnread ? (bytes, start, end, lineNo) => parser.dropUnread!(bytes, start, end, lineNo, file) : undefined);
     parser.endFile?.(file);
-    return log;
+    // Wait for the worker's log before the next file, so held results stay bounded to one log.
+    if (workerFile) await workerFile;
+    if (!keep) start();
+    drain();
   }
 
   const reading = readBundle(
@@ -196,90 +228,95 @@ export async function loadEvidence(location: string, options: LoadOptions = {}):
         if (!choice) {
           if (target) {
             const { text } = await readText(content, MAX_RAW_BYTES);
-            target.texts.set(rest, { file: path, text });
+            inOrder(() => target.texts.set(rest, { file: path, text }));
           } else if (path === 'cluster/version.json') {
-            cluster.version = { file: path, text: (await readText(content, MAX_RAW_BYTES)).text };
+            const { text } = await readText(content, MAX_RAW_BYTES);
+            inOrder(() => (cluster.version = { file: path, text }));
           }
           return;
         }
 
         if (choice.type === 'line') {
-          const log = await parseLines(choice.parser, path, content, file.size);
-          if (target) {
-            if (rest.startsWith('journal/')) target.journals.set(rest.slice('journal/'.length).replace(/\.log$/, ''), log as LogFile<JournalRecord>);
-            else target.logs.set(path, log as LogFile);
-          } else {
-            const m = /^cluster\/logs\/([^/]+)\/([^/]+)\/(.+?)(\.previous)?\.log$/.exec(path);
-            // The log itself, not a copy: thinning later updates its records and counts.
-            if (m) cluster.agentLogs.push(Object.assign(log as LogFile<LogRecordBase>, { namespace: m[1]!, pod: m[2]!, container: m[3]!, previous: m[4] !== undefined }));
-          }
+          await parseLines(choice.parser, path, content, file.size, (log) => {
+            if (target) {
+              if (rest.startsWith('journal/')) target.journals.set(rest.slice('journal/'.length).replace(/\.log$/, ''), log as LogFile<JournalRecord>);
+              else target.logs.set(path, log as LogFile);
+            } else {
+              const m = /^cluster\/logs\/([^/]+)\/([^/]+)\/(.+?)(\.previous)?\.log$/.exec(path);
+              // The log itself, not a copy: thinning later updates its records and counts.
+              if (m) cluster.agentLogs.push(Object.assign(log as LogFile<LogRecordBase>, { namespace: m[1]!, pod: m[2]!, container: m[3]!, previous: m[4] !== undefined }));
+            }
+          });
           return;
         }
 
         const { text, cut } = await readText(content, MAX_TEXT_BYTES);
-        if (cut) parseProblems.push({ file: path, line: 0, message: `only the first ${MAX_TEXT_BYTES} bytes were parsed` });
         const stderr = stderrByPath.get(path);
         const parsed =
           choice.parser === bound.text.iptablesSave && stderr
             ? bound.text.iptablesSave.parseWithStderr(text, path, stderr, `${path}#stderr`)
             : choice.parser.parse(text, path);
-        parseProblems.push(...parsed.problems.slice(0, 1000));
-        records += parsed.records.length;
-        const out = parsed.records;
+        // Parsed now; added to the evidence in bundle order (after a log the worker is still on).
+        inOrder(() => {
+          if (cut) parseProblems.push({ file: path, line: 0, message: `only the first ${MAX_TEXT_BYTES} bytes were parsed` });
+          parseProblems.push(...parsed.problems.slice(0, 1000));
+          records += parsed.records.length;
+          const out = parsed.records;
 
-        if (!target) {
-          for (const record of out as (K8sRecord | DescribeRecord | { kind: string })[]) {
-            switch (record.kind) {
-              case 'k8s-pod': {
-                const pod = record as K8sRecord & { kind: 'k8s-pod' };
-                // cluster/pods.json and cluster/<ns>/pods.json overlap; keep one per pod.
-                const key = `${pod.namespace}/${pod.name}`;
-                if (!pods.has(key) || path === 'cluster/pods.json') pods.set(key, pod);
-                break;
-              }
-              default: {
-                const list = clusterLists[record.kind];
-                if (list) list.push(record);
-                break;
+          if (!target) {
+            for (const record of out as (K8sRecord | DescribeRecord | { kind: string })[]) {
+              switch (record.kind) {
+                case 'k8s-pod': {
+                  const pod = record as K8sRecord & { kind: 'k8s-pod' };
+                  // cluster/pods.json and cluster/<ns>/pods.json overlap; keep one per pod.
+                  const key = `${pod.namespace}/${pod.name}`;
+                  if (!pods.has(key) || path === 'cluster/pods.json') pods.set(key, pod);
+                  break;
+                }
+                default: {
+                  const list = clusterLists[record.kind];
+                  if (list) list.push(record);
+                  break;
+                }
               }
             }
+            return;
           }
-          return;
-        }
 
-        if (distro) {
-          const name = distro[1]!;
-          if (distro[2]!.startsWith('net.d/')) for (const c of out as CniConfigRecord[]) target.distroCniConfigs.push({ distro: name, config: c });
-          else if (distro[2] === 'bin.ls') target.distroBinListings.set(name, out as LsRecord[]);
-          return;
-        }
-        const n = onNode!.node;
-        if (rest.startsWith('cni/net.d/')) target.cniConfigs.push(...(out as CniConfigRecord[]));
-        else if (rest.startsWith('cni/results/')) target.cniCache.push(...(out as CniCacheRecord[]));
-        else if (rest.startsWith('cni/networks/')) target.hostLocal.push(...(out as HostLocalRecord[]));
-        else if (rest.startsWith('cni/flannel/')) target.flannelCache.push(...(out as CniConfigRecord[]));
-        else if (path === nodePaths.netDListing(n)) target.netDListing = out as LsRecord[];
-        else if (path === nodePaths.binListing(n)) target.binListing = out as LsRecord[];
-        else if (path === nodePaths.resultsListing(n)) target.resultsListing = out as LsRecord[];
-        else if (path === nodePaths.networksListing(n)) target.networksListing = out as LsRecord[];
-        else if (path === nodePaths.netnsListing(n)) target.netnsListing = out as LsRecord[];
-        else if (path === nodePaths.flannelSubnetEnv(n)) target.subnetEnv = (out as SubnetEnvRecord[])[0] ?? null;
-        else if (path === nodePaths.ipAddr(n) || path === nodePaths.ipLink(n)) {
-          for (const r of out as (IpLinkRecord | IpAddrRecord)[]) {
-            if (r.kind === 'ip-link') {
-              // ip-addr.txt and ip-link.txt both list links; keep one per interface.
-              if (!target.ipLinks.some((l) => l.index === r.index && l.name === r.name)) target.ipLinks.push(r);
-            } else target.ipAddrs.push(r);
+          if (distro) {
+            const name = distro[1]!;
+            if (distro[2]!.startsWith('net.d/')) for (const c of out as CniConfigRecord[]) target.distroCniConfigs.push({ distro: name, config: c });
+            else if (distro[2] === 'bin.ls') target.distroBinListings.set(name, out as LsRecord[]);
+            return;
           }
-        } else if (path === nodePaths.ipRoute(n)) target.ipRoutes.push(...(out as IpRouteRecord[]));
-        else if (path === nodePaths.ipRule(n)) target.ipRules.push(...(out as IpRuleRecord[]));
-        else if (path === nodePaths.iptablesSave(n)) target.iptables.push(...(out as IptablesRecord[]));
-        else if (path === nodePaths.iptablesLegacySave(n)) target.iptablesLegacy.push(...(out as IptablesRecord[]));
-        else if (path === nodePaths.nftRuleset(n)) target.nft.push(...(out as never[]));
-        else if (path === nodePaths.conntrackStats(n)) target.conntrack.push(...(out as never[]));
-        else if (path === nodePaths.mounts(n)) target.mounts.push(...(out as never[]));
-        else if (path === nodePaths.df(n)) target.df.push(...(out as never[]));
-        else target.texts.set(rest, { file: path, text });
+          const n = onNode!.node;
+          if (rest.startsWith('cni/net.d/')) target.cniConfigs.push(...(out as CniConfigRecord[]));
+          else if (rest.startsWith('cni/results/')) target.cniCache.push(...(out as CniCacheRecord[]));
+          else if (rest.startsWith('cni/networks/')) target.hostLocal.push(...(out as HostLocalRecord[]));
+          else if (rest.startsWith('cni/flannel/')) target.flannelCache.push(...(out as CniConfigRecord[]));
+          else if (path === nodePaths.netDListing(n)) target.netDListing = out as LsRecord[];
+          else if (path === nodePaths.binListing(n)) target.binListing = out as LsRecord[];
+          else if (path === nodePaths.resultsListing(n)) target.resultsListing = out as LsRecord[];
+          else if (path === nodePaths.networksListing(n)) target.networksListing = out as LsRecord[];
+          else if (path === nodePaths.netnsListing(n)) target.netnsListing = out as LsRecord[];
+          else if (path === nodePaths.flannelSubnetEnv(n)) target.subnetEnv = (out as SubnetEnvRecord[])[0] ?? null;
+          else if (path === nodePaths.ipAddr(n) || path === nodePaths.ipLink(n)) {
+            for (const r of out as (IpLinkRecord | IpAddrRecord)[]) {
+              if (r.kind === 'ip-link') {
+                // ip-addr.txt and ip-link.txt both list links; keep one per interface.
+                if (!target.ipLinks.some((l) => l.index === r.index && l.name === r.name)) target.ipLinks.push(r);
+              } else target.ipAddrs.push(r);
+            }
+          } else if (path === nodePaths.ipRoute(n)) target.ipRoutes.push(...(out as IpRouteRecord[]));
+          else if (path === nodePaths.ipRule(n)) target.ipRules.push(...(out as IpRuleRecord[]));
+          else if (path === nodePaths.iptablesSave(n)) target.iptables.push(...(out as IptablesRecord[]));
+          else if (path === nodePaths.iptablesLegacySave(n)) target.iptablesLegacy.push(...(out as IptablesRecord[]));
+          else if (path === nodePaths.nftRuleset(n)) target.nft.push(...(out as never[]));
+          else if (path === nodePaths.conntrackStats(n)) target.conntrack.push(...(out as never[]));
+          else if (path === nodePaths.mounts(n)) target.mounts.push(...(out as never[]));
+          else if (path === nodePaths.df(n)) target.df.push(...(out as never[]));
+          else target.texts.set(rest, { file: path, text });
+        });
       },
     },
     options,
@@ -287,6 +324,7 @@ export async function loadEvidence(location: string, options: LoadOptions = {}):
   let result: Awaited<typeof reading>;
   try {
     result = await reading;
+    await workerFile;
   } finally {
     await worker?.close();
   }

@@ -12,7 +12,8 @@ export type ToWorker =
   | { t: 'close'; id: number };
 
 export type FromWorker =
-  | { t: 'records'; id: number; records: unknown[]; problems: ParseProblem[] }
+  /** `records` is the JSON text of an array of records (plain data: strings, numbers, arrays, objects). */
+  | { t: 'records'; id: number; records: string; problems: ParseProblem[] }
   | { t: 'ack'; bytes: number }
   | { t: 'done'; id: number; linesSeen: number }
   | { t: 'error'; id: number; message: string };

@@ -1,5 +1,6 @@
 /**
- * Big logs are parsed on a worker thread (analyzer/evidence/parallel.ts). The worker runs only
+ * Big logs are parsed on a worker thread (analyzer/evidence/parallel.ts) while the main thread
+ * parses the next one, everything applied in bundle order. The worker runs only
  * from the compiled JavaScript, so this test loads the built loader (`npm test` builds first) and
  * compares it with itself: the same bundle loaded in-thread and with the worker must give the same
  * evidence, record for record, and the same analysis.
@@ -43,8 +44,10 @@ describe('log parsing on a worker thread', () => {
     const inThread = await loadEvidence(bundle, { lineWorker: false });
     const withWorker = await loadEvidence(bundle, { lineWorker: true });
     expect(inThread.parallel).toEqual({ filesInWorker: 0 });
-    // Two journals per node and the two flannel logs are over the 1 MB line.
-    expect(withWorker.parallel?.filesInWorker).toBeGreaterThanOrEqual(4);
+    // Six logs are over the 1 MB line (two journals per node, two flannel logs); the worker takes
+    // one when it is idle and the main thread parses the next meanwhile, so both do some.
+    expect(withWorker.parallel?.filesInWorker).toBeGreaterThanOrEqual(2);
+    expect(withWorker.parallel?.filesInWorker).toBeLessThan(6);
     expect(withWorker.stats.records).toBeGreaterThan(1000);
     expect(isDeepStrictEqual(comparable(withWorker), comparable(inThread))).toBe(true);
     const a = analyzeEvidence(inThread);
