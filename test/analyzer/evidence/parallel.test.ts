@@ -5,7 +5,8 @@
  * compares it with itself: the same bundle loaded in-thread and with the worker must give the same
  * evidence, record for record, and the same analysis.
  */
-import { join } from 'node:path';
+import { readFile, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { generateBundle } from '../../../bench/generate-bundle.js';
@@ -61,5 +62,13 @@ describe('log parsing on a worker thread', () => {
     const withWorker = await loadEvidence(bundle, { lineWorker: true, maxRecords: 3000 });
     expect(inThread.parseProblems.some((p) => p.message.startsWith('kept '))).toBe(true);
     expect(isDeepStrictEqual(comparable(withWorker), comparable(inThread))).toBe(true);
+  });
+
+  it('a bundle cut in the middle of a log the worker is parsing fails with the clear error, and does not hang', async () => {
+    const whole = await readFile(bundle);
+    const cut = join(dirname(bundle), 'cut.tgz');
+    await writeFile(cut, whole.subarray(0, Math.floor(whole.length * 0.6)));
+    const error = await loadEvidence(cut, { lineWorker: true }).then(() => undefined, (e: unknown) => e);
+    expect(error).toMatchObject({ code: 'E_BUNDLE_TRUNCATED' });
   });
 });
