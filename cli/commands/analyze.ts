@@ -31,7 +31,11 @@ export function registerAnalyze(program: Command, setExitCode: (code: number) =>
     // 300 MB for a 2 GB bundle for about 7 % more CPU (bench/RESULTS.md). The flag is read at
     // every GC, so setting it here, before any bundle is read, takes effect.
     setFlagsFromString('--heap-growing-percent=50');
-    const result = await analyzeBundle(bundle, { limits: flags.limits });
+    // The worker thread for big logs is chosen automatically (analyzer/evidence/parallel.ts);
+    // CNI_EVIDENCE_LINE_WORKER=on|off forces it, for benchmarks. The results are the same.
+    const forced = process.env.CNI_EVIDENCE_LINE_WORKER;
+    const lineWorker = forced === 'on' ? true : forced === 'off' ? false : 'auto';
+    const result = await analyzeBundle(bundle, { limits: flags.limits, lineWorker });
     const toTerminal = flags.output === undefined;
     // Only the renderer of this format is loaded (formats.ts).
     const render = await loadRenderer(flags.format);
