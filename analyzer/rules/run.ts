@@ -7,6 +7,8 @@ import type { FailingPod } from '../correlate/pods.js';
 import type { Symptom } from '../correlate/symptoms.js';
 import type { Finding, Inconclusive } from '../model.js';
 import { citeText, type EvidenceNeed, type FindingInput, type RuleContext, type RuleDefinition } from './define.js';
+import { resetLogIndex } from './lib/node-logs.js';
+import { mayMatch, prefilterOf } from './lib/prefilter.js';
 
 export interface RuleRun {
   findings: Finding[];
@@ -32,6 +34,8 @@ function needPattern(need: string, cache: Map<string, RegExp>): RegExp {
 
 export function runRules(rules: readonly RuleDefinition[], evidence: Evidence, symptoms: Symptom[], failingPods: FailingPod[]): RuleRun {
   const run: RuleRun = { findings: [], inconclusive: [], explains: new Map(), whyHere: new Map() };
+  // The log lines the rules search are indexed once per run, on first need.
+  resetLogIndex(evidence);
   const nodes = [...evidence.nodes.values()].sort((a, b) => a.name.localeCompare(b.name));
   const seenIds = new Set<string>();
   // Symptoms and failing pods by node, and the artifacts in manifest order: rules ask per node.
@@ -88,7 +92,8 @@ export function runRules(rules: readonly RuleDefinition[], evidence: Evidence, s
         });
       },
       symptomsMatching(pattern, node) {
-        return (node === undefined ? symptoms : (symptomsByNode.get(node) ?? [])).filter((s) => pattern.test(s.message));
+        const pf = prefilterOf(pattern);
+        return (node === undefined ? symptoms : (symptomsByNode.get(node) ?? [])).filter((s) => mayMatch(pf, s.message) && pattern.test(s.message));
       },
       podsOn(node) {
         return (podsByNode.get(node) ?? []).slice();
