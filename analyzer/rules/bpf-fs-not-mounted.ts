@@ -8,6 +8,7 @@
 import type { Citation } from '../model.js';
 import type { MountRecord } from '../parsers/index.js';
 import { agentKindsForNode, agentLines, agentsOnNode, BPFFS, downSymptoms, podsOf, symptomCitations, type AgentPod, restartAgentCommand } from './lib/agents.js';
+import { searchTest } from './lib/prefilter.js';
 import { defineRule } from './define.js';
 
 const BPF_ENABLED = /BPF (?:dataplane|mode) (?:is )?enabled|bpfEnabled[=:]\s*true|BPFEnabled[=:]\s*true|FELIX_BPFENABLED=true/i;
@@ -32,7 +33,7 @@ export default defineRule({
       const atBpf = ev?.mounts.filter((m: MountRecord) => m.target === '/sys/fs/bpf') ?? [];
       const mounted = atBpf.some((m) => m.fsType === 'bpf');
       const agent = agents.find((a) => a.spec.kind === ebpf.kind);
-      const lines = agent ? agentLines(agent).filter((r) => BPFFS.test(r.raw)) : [];
+      const lines = agent ? agentLines(agent).filter((r) => searchTest(BPFFS, r.raw)) : [];
       if (mountsOk && mounted) continue;
       if (!mountsOk && lines.length === 0) continue;
 
@@ -83,7 +84,7 @@ export default defineRule({
 function ebpfAgent(kinds: readonly string[], agents: AgentPod[]): { kind: 'cilium' | 'calico'; label: string } | undefined {
   if (kinds.includes('cilium') || agents.some((a) => a.spec.kind === 'cilium')) return { kind: 'cilium', label: 'Cilium' };
   const calico = agents.find((a) => a.spec.kind === 'calico');
-  if (calico && agentLines(calico).some((r) => BPF_ENABLED.test(r.raw))) return { kind: 'calico', label: "Calico's eBPF dataplane" };
+  if (calico && agentLines(calico).some((r) => searchTest(BPF_ENABLED, r.raw))) return { kind: 'calico', label: "Calico's eBPF dataplane" };
   return undefined;
 }
 

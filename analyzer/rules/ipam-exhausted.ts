@@ -5,6 +5,7 @@
  */
 import { ipv4ToNumber, parseCidr, usableAddresses } from './lib/cidr.js';
 import { classifyReservations, deadShareByNetwork } from './lib/host-local.js';
+import { searchTest } from './lib/prefilter.js';
 import { defineRule } from './define.js';
 import type { HostLocalReservation } from '../parsers/index.js';
 
@@ -23,8 +24,8 @@ export default defineRule({
       const failures = ctx.symptomsMatching(EXHAUSTED, node.name);
       const agentErrors = ctx.evidence.cluster.agentLogs
         .filter((log) => ctx.evidence.cluster.pods.some((p) => p.namespace === log.namespace && p.name === log.pod && p.nodeName === node.name))
-        .flatMap((log) => log.records.filter((r) => r.severity === 'error' && EXHAUSTED.test(r.message)));
-      const nodeLogErrors = [...node.logs.values()].flatMap((log) => log.records.filter((r) => (r.severity === 'error' || r.severity === 'warning') && EXHAUSTED.test(r.message)));
+        .flatMap((log) => log.records.filter((r) => r.severity === 'error' && searchTest(EXHAUSTED, r.message)));
+      const nodeLogErrors = [...node.logs.values()].flatMap((log) => log.records.filter((r) => (r.severity === 'error' || r.severity === 'warning') && searchTest(EXHAUSTED, r.message)));
       const reservations = node.hostLocal.filter((r): r is HostLocalReservation => r.kind === 'host-local-reservation');
 
       // host-local: compare reservations with the range of the active config's network.

@@ -17,6 +17,7 @@ import {
   symptomCitations,
   type AgentPod,
 } from './lib/agents.js';
+import { searchTest } from './lib/prefilter.js';
 import { defineRule, type RuleContext } from './define.js';
 
 const DMESG = /Unknown symbol|unknown device type|BPF program[^\n]*(?:rejected|too large)|bpf: [^\n]*(?:not supported|invalid)|module [^\n]*not found|vxlan: [^\n]*(?:failed|not supported)/i;
@@ -39,7 +40,7 @@ export default defineRule({
       const kernel = kernels.get(node);
       const kinds = agentKindsForNode(ctx.evidence, node);
       const agents = agentsOnNode(ctx.evidence, node, kinds.length > 0 ? kinds : undefined);
-      const errorLines = agents.flatMap((a) => agentLines(a).filter((r) => (r.severity === 'error' || r.severity === 'warning') && KERNEL.test(r.raw)).map((line) => ({ agent: a, line })));
+      const errorLines = agents.flatMap((a) => agentLines(a).filter((r) => (r.severity === 'error' || r.severity === 'warning') && searchTest(KERNEL, r.raw)).map((line) => ({ agent: a, line })));
       const symptoms = ctx.symptomsMatching(KERNEL, node);
       const dmesg = dmesgLines(ctx, node);
       const requirement = requirementFor(ctx, agents, kinds);
@@ -130,7 +131,7 @@ function requirementFor(ctx: RuleContext, agents: AgentPod[], kinds: string[]): 
     return { min: [5, 4, 0], who: `Cilium ${version}` };
   }
   const calico = agents.find((a) => a.spec.kind === 'calico');
-  if (calico && agentLines(calico).some((r) => BPF_ENABLED.test(r.raw))) return { min: [5, 3, 0], who: 'Calico\'s eBPF dataplane' };
+  if (calico && agentLines(calico).some((r) => searchTest(BPF_ENABLED, r.raw))) return { min: [5, 3, 0], who: 'Calico\'s eBPF dataplane' };
   return undefined;
 }
 

@@ -7,6 +7,7 @@
 import type { AgentLog, Evidence, NodeEvidence } from '../../evidence/types.js';
 import type { Symptom } from '../../correlate/symptoms.js';
 import type { K8sContainerState, K8sContainerStatus, K8sDaemonSetRecord, K8sEventRecord, K8sPodRecord, LogRecordBase } from '../../parsers/index.js';
+import { mayMatch, prefilterOf, searchTest } from './prefilter.js';
 
 export type AgentKind = 'flannel' | 'calico' | 'cilium' | 'aws-vpc-cni' | 'antrea' | 'weave' | 'kube-router' | 'multus' | 'kindnet' | 'ovn-kubernetes';
 
@@ -199,9 +200,17 @@ export function agentErrorLines(agent: AgentPod, limit = 3): LogRecordBase[] {
   return [];
 }
 
-/** Every kept line of the agent's logs (all containers, previous instance first). */
-export function agentLines(agent: AgentPod): LogRecordBase[] {
-  return [...agent.logs.filter((l) => l.previous), ...agent.logs.filter((l) => !l.previous)].flatMap((l) => l.records);
+// Per agent pod (agentPods caches those per evidence): several rules search every agent's lines.
+const LINES = new WeakMap<AgentPod, readonly LogRecordBase[]>();
+
+/** Every kept line of the agent's logs (all containers, previous instance first). Shared: do not change it. */
+export function agentLines(agent: AgentPod): readonly LogRecordBase[] {
+  let lines = LINES.get(agent);
+  if (!lines) {
+    lines = [...agent.logs.filter((l) => l.previous), ...agent.logs.filter((l) => !l.previous)].flatMap((l) => l.records);
+    LINES.set(agent, lines);
+  }
+  return lines;
 }
 
 function isNoise(message: string): boolean {
@@ -264,13 +273,13 @@ export interface AgentCause {
 
 export function causeOfText(text: string): AgentCauseKind | null {
   // The order matters: an RBAC error mentions the API URL too, a podCIDR wait can follow an API timeout.
-  if (UNAUTHORIZED.test(text)) return 'unauthorized';
-  if (PODCIDR_OUTSIDE.test(text)) return 'podcidr-outside-network';
-  if (APISERVER_UNREACHABLE.test(text)) return 'apiserver';
-  if (PODCIDR_MISSING.test(text)) return 'podcidr-missing';
-  if (BPFFS.test(text)) return 'bpffs';
-  if (KERNEL.test(text)) return 'kernel';
-  if (INTERFACE_STATE.test(text)) return 'interface-state';
+  if (searchTest(UNAUTHORIZED, text)) return 'unauthorized';
+  if (searchTest(PODCIDR_OUTSIDE, text)) return 'podcidr-outside-network';
+  if (searchTest(APISERVER_UNREACHABLE, text)) return 'apiserver';
+  if (searchTest(PODCIDR_MISSING, text)) return 'podcidr-missing';
+  if (searchTest(BPFFS, text)) return 'bpffs';
+  if (searchTest(KERNEL, text)) return 'kernel';
+  if (searchTest(INTERFACE_STATE, text)) return 'interface-state';
   return null;
 }
 
@@ -286,7 +295,9 @@ function recordText(r: LogRecordBase): string {
  * of the crashed instance wins over older ones.
  */
 export function agentCause(agent: AgentPod): AgentCause | null {
-  const lines = agentLines(agent).filter((r) => r.severity === 'error' || r.severity === 'warning' || UNAUTHORIZED.test(r.raw) || PODCIDR_MISSING.test(r.raw));
+  const unauthorized = new Set(matchingLines(agent, UNAUTHORIZED));
+  const podCidrMissing = new Set(matchingLines(agent, PODCIDR_MISSING));
+  const lines = agentLines(agent).filter((r) => r.severity === 'error' || r.severity === 'warning' || unauthorized.has(r) || podCidrMissing.has(r));
   for (let i = lines.length - 1; i >= 0; i--) {
     const r = lines[i]!;
     const kind = causeOfText(recordText(r)) ?? causeOfText(r.raw);
@@ -297,7 +308,24 @@ export function agentCause(agent: AgentPod): AgentCause | null {
 
 /** Agent log lines matching a pattern (any severity: installers log RBAC failures at info). */
 export function agentLinesMatching(agent: AgentPod, pattern: RegExp): LogRecordBase[] {
-  return agentLines(agent).filter((r) => pattern.test(r.raw));
+  return matchingLines(agent, pattern).slice();
+}
+
+// Per agent pod, per pattern: several rules ask for the same lines (API errors, RBAC errors).
+const MATCHING = new WeakMap<AgentPod, Map<RegExp, readonly LogRecordBase[]>>();
+
+function matchingLines(agent: AgentPod, pattern: RegExp): readonly LogRecordBase[] {
+  // A stateful (g or y) regex answers by its lastIndex too: test it every time, as before.
+  if (pattern.global || pattern.sticky) return agentLines(agent).filter((r) => pattern.test(r.raw));
+  let byPattern = MATCHING.get(agent);
+  if (!byPattern) MATCHING.set(agent, (byPattern = new Map()));
+  let lines = byPattern.get(pattern);
+  if (!lines) {
+    const pf = prefilterOf(pattern);
+    lines = agentLines(agent).filter((r) => mayMatch(pf, r.raw) && pattern.test(r.raw));
+    byPattern.set(pattern, lines);
+  }
+  return lines;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -321,19 +349,35 @@ export const AGENT_SOCKET: readonly { kind: AgentKind; re: RegExp }[] = [
 
 export function socketFamily(message: string): { kind: AgentKind; match: string } | null {
   for (const { kind, re } of AGENT_SOCKET) {
-    const m = re.exec(message);
+    const m = mayMatch(prefilterOf(re), message) ? re.exec(message) : null;
     if (m) return { kind, match: m[0] };
   }
   return null;
 }
 
+type DownSymptom = { symptom: Symptom; family: DownFamily; kind: AgentKind };
+
+// Per symptom list (one per analysis) and node: most agent rules ask for the same node's list.
+const DOWN = new WeakMap<readonly Symptom[], Map<string, readonly DownSymptom[]>>();
+
 /** Symptoms on the node that say "the agent is not serving", with the agent kind they point at. */
-export function downSymptoms(symptoms: readonly Symptom[], node: string): { symptom: Symptom; family: DownFamily; kind: AgentKind }[] {
-  const out: { symptom: Symptom; family: DownFamily; kind: AgentKind }[] = [];
+export function downSymptoms(symptoms: readonly Symptom[], node: string): DownSymptom[] {
+  let byNode = DOWN.get(symptoms);
+  if (!byNode) DOWN.set(symptoms, (byNode = new Map()));
+  let down = byNode.get(node);
+  if (!down) {
+    down = findDownSymptoms(symptoms, node);
+    byNode.set(node, down);
+  }
+  return down.slice();
+}
+
+function findDownSymptoms(symptoms: readonly Symptom[], node: string): DownSymptom[] {
+  const out: DownSymptom[] = [];
   for (const s of symptoms) {
     if (s.node !== node) continue;
-    if (CALICO_NODENAME.test(s.message)) out.push({ symptom: s, family: 'calico-nodename', kind: 'calico' });
-    else if (FLANNEL_SUBNET_ENV.test(s.message)) out.push({ symptom: s, family: 'flannel-subnet-env', kind: 'flannel' });
+    if (searchTest(CALICO_NODENAME, s.message)) out.push({ symptom: s, family: 'calico-nodename', kind: 'calico' });
+    else if (searchTest(FLANNEL_SUBNET_ENV, s.message)) out.push({ symptom: s, family: 'flannel-subnet-env', kind: 'flannel' });
     else {
       const socket = socketFamily(s.message);
       if (socket) out.push({ symptom: s, family: 'agent-socket', kind: socket.kind });
