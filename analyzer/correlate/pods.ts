@@ -50,7 +50,13 @@ export function findFailingPods(evidence: Evidence, symptoms: Symptom[]): Failin
   }
 
   const pods = new Map<string, FailingPod>();
-  const recordFor = (key: string) => evidence.cluster.pods.find((p) => `${p.namespace}/${p.name}` === key);
+  // The first pod record of each `<ns>/<name>`, as a find over the list would return it.
+  const records = new Map<string, K8sPodRecord>();
+  for (const p of evidence.cluster.pods) {
+    const key = `${p.namespace}/${p.name}`;
+    if (!records.has(key)) records.set(key, p);
+  }
+  const recordFor = (key: string) => records.get(key);
   const ensure = (key: string, node: string | null): FailingPod => {
     let found = pods.get(key);
     if (!found) {

@@ -58,8 +58,10 @@ export function isSymptomRecord(record: LogRecordBase): boolean {
 }
 
 function symptomFromLog(record: LogRecordBase, node: string, stage: ChainStage): Symptom | null {
-  if (!isSymptomRecord(record)) return null;
+  // isSymptomRecord, with the message built once.
+  if (record.severity !== 'error' && record.severity !== 'warning') return null;
   const message = logMessage(record);
+  if (!NETWORK_FAILURE.test(message)) return null;
   const symptom: Symptom = {
     pod: record.pod ? podKey(record.pod.namespace, record.pod.name) : null,
     node,
