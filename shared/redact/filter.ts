@@ -6,7 +6,7 @@
  */
 import type { Manifest } from '../bundle/manifest-schema.js';
 import type { ContentFilter } from '../bundle/writer.js';
-import { addCounts, RedactionEngine, type RedactionCounts } from './engine.js';
+import { addCounts, RedactionEngine, type RedactionCounts, type RedactionEngineOptions } from './engine.js';
 import { createLineTransform, rewriteText } from './lines.js';
 import { isHarmlessValue, isSensitiveName } from './names.js';
 import { marker, type RedactionRule } from './rule.js';
@@ -19,6 +19,8 @@ export interface RedactionFilterOptions {
   /** Replace secrets (default true). False still lets `then` run, for `--no-redact --obfuscate`. */
   redact?: boolean;
   rules?: readonly RedactionRule[];
+  /** Skip the lines no rule's trigger matches (default true; see RedactionEngineOptions). */
+  prefilter?: boolean;
   /** A per-artifact line rewrite applied after redaction. */
   then?: () => LineMapper;
   /** Set `redaction.obfuscated` and `redaction.keyId` in the manifest. */
@@ -65,11 +67,15 @@ function redactValue(value: unknown, key: string | null, engine: RedactionEngine
 }
 
 /** A copy of the manifest with secrets replaced in the text it carries, and what was replaced. */
-export function redactManifestText(manifest: Manifest, rules: readonly RedactionRule[] = REDACTION_RULES): { manifest: Manifest; counts: RedactionCounts } {
-  const engine = new RedactionEngine(rules);
+export function redactManifestText(
+  manifest: Manifest,
+  rules: readonly RedactionRule[] = REDACTION_RULES,
+  options: RedactionEngineOptions = {},
+): { manifest: Manifest; counts: RedactionCounts } {
+  const engine = new RedactionEngine(rules, options);
   const extra: RedactionCounts = {};
   const hit = (rule: string) => void (extra[rule] = (extra[rule] ?? 0) + 1);
-  const fresh = () => new RedactionEngine(rules, 0);
+  const fresh = () => new RedactionEngine(rules, options);
   const text = (value: string) => {
     // Each field is its own little document: a PEM state must not leak from one into the next.
     const e = fresh();
@@ -102,19 +108,22 @@ export function totalsOf(artifacts: Manifest['artifacts'], own: RedactionCounts 
 export function createRedactionFilter(options: RedactionFilterOptions = {}): RedactionFilter {
   const redact = options.redact !== false;
   const rules = options.rules ?? REDACTION_RULES;
+  const engineOptions: RedactionEngineOptions = options.prefilter === false ? { prefilter: false } : {};
   return {
     forArtifact() {
-      const engine = redact ? new RedactionEngine(rules) : null;
+      const engine = redact ? new RedactionEngine(rules, engineOptions) : null;
       const then = options.then?.() ?? null;
       if (!engine && !then) return null;
       const rewrite = (line: string) => {
         const clean = engine ? engine.line(line) : line;
         return then ? then(clean) : clean;
       };
-      return { transform: createLineTransform(rewrite), counts: () => engine?.counts() ?? {} };
+      // Lines the engine rules out are passed on undecoded, unless a line mapper wants every line.
+      const skipper = engine && !then ? engine.lineSkipper() : null;
+      return { transform: createLineTransform(rewrite, undefined, skipper), counts: () => engine?.counts() ?? {} };
     },
     finalizeManifest(manifest) {
-      const cleaned = redact ? redactManifestText(manifest, rules) : { manifest, counts: {} };
+      const cleaned = redact ? redactManifestText(manifest, rules, engineOptions) : { manifest, counts: {} };
       const totals = totalsOf(cleaned.manifest.artifacts, cleaned.counts);
       const redaction: Manifest['redaction'] = { enabled: redact || manifest.redaction.enabled };
       if (options.obfuscation || manifest.redaction.obfuscated) redaction.obfuscated = true;

@@ -27,7 +27,8 @@ const REFERENCE_WORDS = new Set([
 ]);
 
 /** Every sensitive name contains one of these: a cheap test before any pair matching. */
-export const MAYBE_SENSITIVE = /pass|pwd|secret|token|credential|key|auth|signature|sas/i;
+export const MAYBE_SENSITIVE_WORDS: readonly string[] = ['pass', 'pwd', 'secret', 'token', 'credential', 'key', 'auth', 'signature', 'sas'];
+export const MAYBE_SENSITIVE = new RegExp(MAYBE_SENSITIVE_WORDS.join('|'), 'i');
 
 export function nameWords(name: string): string[] {
   return name

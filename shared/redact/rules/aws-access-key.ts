@@ -2,7 +2,8 @@ import { nameIn, redactPairs } from '../pairs.js';
 import { defineRule, marker } from '../rule.js';
 
 const ID = 'aws-access-key';
-const KEY_ID = /(?<![A-Z0-9])(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|AROA|APKA|ASCA)[A-Z0-9]{16}(?![A-Z0-9])/g;
+const KEY_ID_PREFIXES = ['AKIA', 'ASIA', 'ABIA', 'ACCA', 'AGPA', 'AIDA', 'AIPA', 'ANPA', 'ANVA', 'AROA', 'APKA', 'ASCA'];
+const KEY_ID = new RegExp(String.raw`(?<![A-Z0-9])(?:${KEY_ID_PREFIXES.join('|')})[A-Z0-9]{16}(?![A-Z0-9])`, 'g');
 const isAwsSecretName = nameIn([
   'aws_secret_access_key', 'secret_access_key', 'SecretAccessKey', 'aws_session_token', 'SessionToken', 'aws_secret_key',
   'aws_access_key_id', 'AccessKeyId', 'aws_security_token',
@@ -13,6 +14,8 @@ const SECRET_AFTER_ID = new RegExp(String.raw`(${marker(ID).replace(/[<>:]/g, (c
 export default defineRule({
   id: ID,
   description: 'AWS credentials: access key ids (AKIA…, ASIA… and the other IAM prefixes), values of aws_secret_access_key / aws_session_token / SecretAccessKey / SessionToken in any form, and a 40-character secret key printed right after a key id.',
+  // KEY_ID needs one of its prefixes; SECRET_AFTER_ID needs the marker, which has "aws" in it.
+  trigger: { words: KEY_ID_PREFIXES, anyCase: ['aws', 'secretaccesskey', 'sessiontoken', 'accesskeyid'] },
   create() {
     return (line, hit) => {
       let out = line;

@@ -13,6 +13,7 @@ const isAzureSecretName = nameIn([
 export default defineRule({
   id: ID,
   description: 'Azure credentials: AccountKey= / SharedAccessKey= / SharedAccessSignature= in connection strings, Entra ID client secrets (…Q~…), and the values of aadClientSecret (an AKS node\'s azure.json), AZURE_CLIENT_SECRET, storage account keys and connection strings.',
+  trigger: { words: ['AccountKey', 'SharedAccess', 'SharedSecret', 'Q~'], anyCase: ['azure', 'aad', 'accountkey', 'storage'] },
   create() {
     return (line, hit) => {
       let out = line;

@@ -11,6 +11,7 @@ function decodesToUserPass(b64: string): boolean {
 export default defineRule({
   id: ID,
   description: 'HTTP basic credentials: "Basic <base64 of user:password>" after an Authorization header, or any "Basic" token that decodes to user:password.',
+  trigger: { words: ['Basic'] },
   create() {
     return (line, hit) => {
       if (!line.includes('Basic')) return line;

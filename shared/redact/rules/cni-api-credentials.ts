@@ -12,6 +12,7 @@ const isApiCredential = nameIn([
 export default defineRule({
   id: ID,
   description: 'Kubernetes API credentials that CNI plugins and agents carry and print: Calico\'s k8s_auth_token / k8s_client_key in NetConf JSON and its Go-printed form (K8sAuthToken:…), typha / felix / Cilium kvstore and clustermesh passwords.',
+  trigger: { anyCase: ['token', 'key', 'password'] },
   create() {
     return (line, hit) => (/token|key|password/i.test(line) ? redactPairs(line, isApiCredential, ID, hit) : line);
   },

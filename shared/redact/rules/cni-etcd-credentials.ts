@@ -16,6 +16,7 @@ function isEtcdSecretName(name: string): boolean {
 export default defineRule({
   id: ID,
   description: 'etcd credentials in CNI configs, ConfigMaps, env and logs (Calico/Canal/Cilium etcd datastores): etcd_password, etcd_key and etcd_client_key when inlined (not the *_file path settings), ETCDCTL_PASSWORD, --etcd-password; inlined PEM keys are caught by pem-private-key.',
+  trigger: { anyCase: ['etcd'] },
   create() {
     return (line, hit) => (/etcd/i.test(line) ? redactPairs(line, isEtcdSecretName, ID, hit) : line);
   },

@@ -1,6 +1,6 @@
-import { isHarmlessValue, isSensitiveName, MAYBE_SENSITIVE } from '../names.js';
+import { isHarmlessValue, isSensitiveName, MAYBE_SENSITIVE, MAYBE_SENSITIVE_WORDS } from '../names.js';
 import { redactPairs } from '../pairs.js';
-import { defineRule, marker } from '../rule.js';
+import { defineRule, marker, statefulRedactor, type Hit } from '../rule.js';
 
 const ID = 'env-and-config-by-name';
 
@@ -18,12 +18,13 @@ export default defineRule({
   id: ID,
   description:
     'Values whose name says password, passwd, secret, token, credential, apikey, private key, or "key" in a compound name (db-password, AWS_SECRET_ACCESS_KEY, client-key-data, tls.key): env vars in pod JSON and YAML (name on one line, value on the next), kubectl describe env lines, ConfigMap data keys and the YAML/JSON documents inside their values, NAME=value env files and logfmt, TOML, --flag=value, Go-printed structs, and YAML block scalars (key: |). Names that only refer to a secret (secretName, passwordFile, secretKeyRef, tokenPath) and harmless values (paths, booleans, numbers, $(VAR) references) stay.',
+  trigger: { anyCase: MAYBE_SENSITIVE_WORDS },
   create() {
     /** Lines left in which a `value` belongs to the sensitive name seen above. */
     let pendingValue = 0;
     /** Indentation of a sensitive `key: |` block; its more-indented lines are the secret. */
     let blockIndent: number | null = null;
-    return (line, hit) => {
+    const redact = (line: string, hit: Hit): string => {
       if (blockIndent !== null) {
         const indent = /^\s*/.exec(line)![0].length;
         if (line.trim() === '') return line;
@@ -82,5 +83,6 @@ export default defineRule({
       }
       return redactPairs(out, (name) => isSensitiveName(name), ID, hit);
     };
+    return statefulRedactor(redact, () => pendingValue === 0 && blockIndent === null);
   },
 });

@@ -13,6 +13,7 @@ const TOKENS: readonly RegExp[] = [
 export default defineRule({
   id: ID,
   description: 'Google Cloud credentials: a service-account key file\'s private_key and private_key_id, API keys (AIza…), OAuth access tokens (ya29.…), client secrets (GOCSPX-…) and refresh tokens (1//0…).',
+  trigger: { words: ['private_key', 'AIza', 'ya29.', 'GOCSPX-', '1//0'] },
   create() {
     return (line, hit) => {
       let out = line;

@@ -17,6 +17,7 @@ const HINT = /gh[pousr]_|github_pat_|glpat-|xox|_live_|npm_|hv[sb]\.|dop_v1_|glc
 export default defineRule({
   id: ID,
   description: 'Tokens with a self-describing prefix, wherever they appear: GitHub (ghp_, gho_, ghu_, ghs_, ghr_, github_pat_), GitLab (glpat-), Slack (xox?-), Stripe (sk_live_, rk_live_), npm (npm_), Vault (hvs., hvb.), DigitalOcean (dop_v1_), Grafana Cloud (glc_).',
+  trigger: { patterns: [HINT] },
   create() {
     return (line, hit) => {
       if (!HINT.test(line)) return line;

@@ -8,6 +8,7 @@ const isCredential = nameIn(['client-key-data', 'client-key', 'token', 'id-token
 export default defineRule({
   id: ID,
   description: 'Kubeconfig user credentials (in net.d kubeconfigs, collected configs, logged kubeconfigs): client-key-data, client-key, token, and auth-provider id-token / refresh-token / access-token / client-secret. client-certificate-data, certificate-authority-data, server and user names stay.',
+  trigger: { anyCase: ['token', 'key', 'secret'] },
   create() {
     return (line, hit) => (/token|key|secret/i.test(line) ? redactPairs(line, isCredential, ID, hit, { json: true, yaml: true }) : line);
   },

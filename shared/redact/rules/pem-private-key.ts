@@ -1,4 +1,4 @@
-import { defineRule, marker } from '../rule.js';
+import { defineRule, marker, statefulRedactor, type Hit } from '../rule.js';
 
 const ID = 'pem-private-key';
 /** Any PEM label that carries a private key: RSA, EC, DSA, OPENSSH, ENCRYPTED, PKCS#8, PGP. */
@@ -20,9 +20,10 @@ export default defineRule({
   id: ID,
   description:
     'PEM private keys of every kind (RSA, EC, DSA, OPENSSH, ENCRYPTED, PKCS#8, PGP): the BEGIN and END lines stay, each body line becomes the marker (so line numbers do not move); a block on one line (JSON "\\n" escapes) keeps its escapes; base64-encoded PEM keys (LS0tLS1CRUdJTi…, as in client-key-data or tls.key) are replaced whole. Certificates are public and stay.',
+  trigger: { words: ['-----BEGIN', 'LS0tLS1CRUdJT'] },
   create() {
     let open: string | null = null;
-    return (line, hit) => {
+    const redact = (line: string, hit: Hit): string => {
       if (open !== null) {
         if (line.includes(`-----END ${open}-----`)) {
           open = null;
@@ -60,5 +61,6 @@ export default defineRule({
       }
       return out;
     };
+    return statefulRedactor(redact, () => open === null);
   },
 });

@@ -8,6 +8,7 @@ const isRegistryCredential = nameIn(['auth', 'identitytoken', 'identity_token', 
 export default defineRule({
   id: ID,
   description: 'Container registry credentials in runtime configs and their logs: auth (base64 user:password), identitytoken and registrytoken in containerd\'s config dump (TOML), CRI-O and Docker config JSON, and containerd\'s printed AuthConfig{Auth:…,IdentityToken:…}.',
+  trigger: { anyCase: ['auth', 'identitytoken', 'registrytoken'] },
   create() {
     return (line, hit) => (/auth|identitytoken|registrytoken/i.test(line) ? redactPairs(line, isRegistryCredential, ID, hit, { json: true, assignment: true, goStruct: true, yaml: true }) : line);
   },
