@@ -36,6 +36,8 @@ export interface IngestResult {
 }
 
 const DEFAULT_MAX_TOTAL = 4 * 1024 ** 3;
+/** Module-level: a closure made inside readTar would keep its files alive. */
+const ignoreError = (): void => {};
 
 async function readTar(stream: Readable, maxTotal: number): Promise<{ files: Map<string, Buffer>; complete: boolean }> {
   const files = new Map<string, Buffer>();
@@ -68,6 +70,8 @@ async function readTar(stream: Readable, maxTotal: number): Promise<{ files: Map
   parser.on('warn', (code: string) => {
     if (code === 'TAR_BAD_ARCHIVE' || code === 'TAR_ABORT') complete = false;
   });
+  let onError: () => void = () => {};
+  let onEnd: () => void = () => {};
   await new Promise<void>((resolve) => {
     let done = false;
     const finish = () => {
@@ -76,25 +80,32 @@ async function readTar(stream: Readable, maxTotal: number): Promise<{ files: Map
         resolve();
       }
     };
-    stream.on('error', () => {
+    onError = () => {
       complete = false;
       finish();
-    });
+    };
+    onEnd = () => {
+      // The parser ends on its own after the two zero blocks; a stream that stops before them is cut.
+      setImmediate(() => {
+        if (!done) complete = false;
+        parser.end();
+      });
+    };
+    stream.on('error', onError);
     parser.on('end', finish);
     parser.on('close', finish);
     parser.on('error', () => {
       complete = false;
       finish();
     });
-    stream.on('end', () => {
-      // The parser ends on its own after the two zero blocks; a stream that stops before them is cut.
-      setImmediate(() => {
-        if (!done) complete = false;
-        parser.end();
-      });
-    });
+    stream.on('end', onEnd);
     stream.pipe(parser);
   });
+  // The stream can outlive the ingest (the exec's WebSocket keeps it), and these listeners would
+  // keep every file of the tar with it. An error after this point has nobody left to tell.
+  stream.removeListener('end', onEnd);
+  stream.removeListener('error', onError);
+  stream.on('error', ignoreError);
   if (failure) throw failure;
   return { files, complete };
 }
@@ -184,6 +195,15 @@ function versionAnswers(files: Map<string, Buffer>, n: number, meta: Map<string,
  */
 export async function ingestNodeTar(stream: Readable, writer: BundleWriter, node: string, options: IngestOptions = {}): Promise<IngestResult> {
   const { files, complete } = await readTar(stream, options.maxTotalBytes ?? DEFAULT_MAX_TOTAL);
+  try {
+    return await ingestFiles(files, complete, writer, node);
+  } finally {
+    // Whatever still holds the map (a closure of the stream) does not hold the node's files.
+    files.clear();
+  }
+}
+
+async function ingestFiles(files: Map<string, Buffer>, complete: boolean, writer: BundleWriter, node: string): Promise<IngestResult> {
   const planText = files.get('plan.json');
   if (!planText) {
     throw new CniEvidenceError({
@@ -257,6 +277,8 @@ export async function ingestNodeTar(stream: Readable, writer: BundleWriter, node
             content: ok ? files.get(`${r.n}.out`) ?? Buffer.alloc(0) : null,
             error: ok ? null : r.errText.trim() || (r.meta.has('end') ? 'unknown error' : 'the script stopped while reading it'),
           });
+          // Stored: let go of it (16 nodes ingest at once).
+          files.delete(`${r.n}.out`);
         }
       }
     } else if (action.kind === 'listing') {
@@ -317,6 +339,7 @@ export async function ingestNodeTar(stream: Readable, writer: BundleWriter, node
           // sh reports "found but not executable" as 126; the local executor as a spawn error.
           spawnError: rc === 126 ? lastPart(r.errText) || 'Permission denied' : used !== null && rc === null ? 'the script stopped while running it' : null,
         });
+        files.delete(`${r.n}.out`);
       }
     }
   }
