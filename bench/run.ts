@@ -7,13 +7,15 @@
  *   npm run bench -- --case analyzer:1g --case startup
  *
  * Cases: `startup`, `analyzer:<size>[@<nodes>]` (size like 100m, 1g), `collector[:<nodes>]` (two rows:
- * as is, and again with `--max-bundle-size 25M`; the smoke collection runs once).
+ * as is, and again with `--max-bundle-size 25M`; the smoke collection runs once), `redact[:<size>]`
+ * (the redaction engine alone, in this process, with and without its prefilter; default 50m).
  * Options: --dir <folder> for generated bundles (default the OS temp folder), --keep to keep them,
  * --runs <n> analyzer runs per bundle (default 1; the median is reported), --json <file> to save
  * the numbers. Every child is measured with GNU time (wall, user+sys CPU, peak RSS) when
  * /usr/bin/time exists. Timings are printed, never asserted.
  */
 import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { cpus, freemem, loadavg, tmpdir, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -66,7 +68,7 @@ function parseArgs(argv: string[]): Args {
 function helpText(): string {
   return [
     'usage: npm run bench -- [--smoke | --full | --case <case>...] [--dir <folder>] [--keep] [--runs <n>] [--json <file>]',
-    'cases: startup, analyzer:<size>[@<nodes>] (100m, 1g, 2g), collector[:<nodes>]',
+    'cases: startup, analyzer:<size>[@<nodes>] (100m, 1g, 2g), collector[:<nodes>], redact[:<size>] (default 50m)',
   ].join('\n');
 }
 
@@ -401,6 +403,85 @@ async function collectorCase(label: string, shape: CollectorShape, dir: string):
 }
 
 // ---------------------------------------------------------------------------------------------
+// Redaction engine
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The redaction engine alone, in this process: every file of a generated bundle (journals, agent
+ * logs, API objects and node files, as a collection stores them) through the filter `collect`
+ * uses, in 64 KiB chunks, with the prefilter and without it (every rule on every line: the
+ * reference), alternating; the two outputs must be identical. CPU time of this process (user +
+ * sys), best run of each.
+ */
+async function redactCase(spec: string, args: Args, dir: string): Promise<void> {
+  const m = /^redact(?::([\d.]+[kmg]?))?$/i.exec(spec);
+  if (!m) fail(`bad case ${spec}: use redact[:<size>]`);
+  const size = m[1] ?? '50m';
+  const bundle = join(dir, `bench-redact-${size}.tgz`);
+  const genInfo = `${bundle}.json`;
+  const kept = args.keep ? await readFile(genInfo, 'utf8').then((t) => JSON.parse(t) as Awaited<ReturnType<typeof generateBundle>>, () => undefined) : undefined;
+  const gen = kept && (await stat(bundle).then(() => true, () => false)) ? kept : await generateBundle(sizedOptions(bundle, parseBytes(size), 20));
+  if (args.keep && !kept) await writeFile(genInfo, JSON.stringify(gen));
+  const [{ readBundle }, { createRedactionFilter }] = await Promise.all([import('../shared/bundle/reader.js'), import('../shared/redact/filter.js')]);
+  const files: [string, Buffer][] = [];
+  try {
+    await readBundle(bundle, {
+      async onFile(file, content) {
+        const chunks: Buffer[] = [];
+        for await (const chunk of content) chunks.push(chunk as Buffer);
+        files.push([file.path, Buffer.concat(chunks)]);
+      },
+    });
+  } finally {
+    if (!args.keep) await rm(bundle, { force: true });
+  }
+  const bytes = files.reduce((n, [, b]) => n + b.length, 0);
+  let lines = 0;
+  for (const [, b] of files) for (let i = b.indexOf(0x0a); i !== -1; i = b.indexOf(0x0a, i + 1)) lines += 1;
+  const pass = async (prefilter: boolean): Promise<{ cpuMs: number; digest: string }> => {
+    const filter = createRedactionFilter({ prefilter });
+    const hash = createHash('sha256');
+    const before = process.cpuUsage();
+    for (const [path, content] of files) {
+      const made = filter.forArtifact(path);
+      if (!made) fail('the redaction filter gave no transform');
+      const chunks: Buffer[] = [];
+      for (let i = 0; i < content.length; i += 64 * 1024) chunks.push(content.subarray(i, i + 64 * 1024));
+      for await (const chunk of Readable.from(chunks).pipe(made.transform)) hash.update(chunk as Buffer);
+      hash.update(JSON.stringify(made.counts()));
+    }
+    const used = process.cpuUsage(before);
+    return { cpuMs: (used.user + used.system) / 1000, digest: hash.digest('hex') };
+  };
+  const loadAtStart = loadavg()[0] ?? 0;
+  const fast: number[] = [];
+  const reference: number[] = [];
+  let digest: string | undefined;
+  for (let i = 0; i < Math.max(3, args.runs); i++) {
+    for (const prefilter of [true, false]) {
+      const r = await pass(prefilter);
+      digest ??= r.digest;
+      if (r.digest !== digest) fail('the prefiltered engine and the rule-by-rule engine gave different bytes or counts');
+      (prefilter ? fast : reference).push(r.cpuMs);
+    }
+  }
+  const best = (runs: number[]) => Math.min(...runs);
+  const rate = (ms: number) => (bytes / 1024 / 1024 / (ms / 1000)).toFixed(0);
+  const row: Row = {
+    input: `${mb(bytes)}, ${files.length} files, ${lines} lines (${gen.lines} log lines)`,
+    load: loadAtStart.toFixed(1),
+    'prefilter CPU': secs(best(fast)),
+    'prefilter MB/s': rate(best(fast)),
+    'rule by rule CPU': secs(best(reference)),
+    'rule by rule MB/s': rate(best(reference)),
+    speed: `${(best(reference) / best(fast)).toFixed(1)}x`,
+    output: 'identical',
+  };
+  results.push({ case: spec, rows: [row] });
+  table(`Redaction engine (${spec}, best of ${fast.length} alternating runs, CPU of this process)`, [row]);
+}
+
+// ---------------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
@@ -418,7 +499,8 @@ async function main(): Promise<void> {
     else if (/^collector:\d+$/.test(c)) {
       const n = Number(c.slice('collector:'.length));
       await collectorCase(`${n} nodes`, { nodes: n, pods: n * 10, failingPods: Math.ceil(n / 10), failingNodes: Math.ceil(n / 25), latencyMs: 20, nodeMs: 2000, budgetRow: true }, dir);
-    } else fail(`unknown case ${c}`);
+    } else if (c === 'redact' || c.startsWith('redact:')) await redactCase(c, args, dir);
+    else fail(`unknown case ${c}`);
     process.stderr.write(`case ${c} done in ${secs(Date.now() - started)}\n`);
   }
   if (args.json) await writeFile(args.json, `${JSON.stringify({ machine: facts, argv: process.argv.slice(2), results }, null, 2)}\n`);
