@@ -7,7 +7,7 @@
 import type { AgentLog, Evidence, NodeEvidence } from '../../evidence/types.js';
 import type { Symptom } from '../../correlate/symptoms.js';
 import type { K8sContainerState, K8sContainerStatus, K8sDaemonSetRecord, K8sEventRecord, K8sPodRecord, LogRecordBase } from '../../parsers/index.js';
-import { mayMatch, prefilterOf, searchTest } from './prefilter.js';
+import { anyOf, mayMatch, prefilterOf, searchTest, type Prefilter } from './prefilter.js';
 
 export type AgentKind = 'flannel' | 'calico' | 'cilium' | 'aws-vpc-cni' | 'antrea' | 'weave' | 'kube-router' | 'multus' | 'kindnet' | 'ovn-kubernetes';
 
@@ -271,7 +271,12 @@ export interface AgentCause {
   record: LogRecordBase;
 }
 
+// Most agent lines name no cause: one search for all the causes' literals skips them.
+let causeLiterals: Prefilter | null | undefined;
+
 export function causeOfText(text: string): AgentCauseKind | null {
+  causeLiterals ??= anyOf([UNAUTHORIZED, PODCIDR_OUTSIDE, APISERVER_UNREACHABLE, PODCIDR_MISSING, BPFFS, KERNEL, INTERFACE_STATE]);
+  if (!mayMatch(causeLiterals, text)) return null;
   // The order matters: an RBAC error mentions the API URL too, a podCIDR wait can follow an API timeout.
   if (searchTest(UNAUTHORIZED, text)) return 'unauthorized';
   if (searchTest(PODCIDR_OUTSIDE, text)) return 'podcidr-outside-network';
@@ -372,10 +377,14 @@ export function downSymptoms(symptoms: readonly Symptom[], node: string): DownSy
   return down.slice();
 }
 
+// Most symptoms name none of the down families: one search for all their literals skips them.
+let downLiterals: Prefilter | null | undefined;
+
 function findDownSymptoms(symptoms: readonly Symptom[], node: string): DownSymptom[] {
   const out: DownSymptom[] = [];
+  downLiterals ??= anyOf([CALICO_NODENAME, FLANNEL_SUBNET_ENV, ...AGENT_SOCKET.map((s) => s.re)]);
   for (const s of symptoms) {
-    if (s.node !== node) continue;
+    if (s.node !== node || !mayMatch(downLiterals, s.message)) continue;
     if (searchTest(CALICO_NODENAME, s.message)) out.push({ symptom: s, family: 'calico-nodename', kind: 'calico' });
     else if (searchTest(FLANNEL_SUBNET_ENV, s.message)) out.push({ symptom: s, family: 'flannel-subnet-env', kind: 'flannel' });
     else {

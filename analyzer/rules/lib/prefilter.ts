@@ -312,8 +312,7 @@ export function requiredLiterals(re: RegExp): Prefilter | null {
   if (req === null || req.size === 0 || minLength(req) < MIN_LITERAL) return null;
   const literals = [...pruned(req)];
   // Under the i flag (non-Unicode) an ASCII letter matches its other case only, as in the regex.
-  const alternation = new RegExp(literals.map((l) => l.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|'), ignoreCase ? 'i' : '');
-  return { literals, ignoreCase, re: alternation };
+  return { literals, ignoreCase, re: alternationOf(literals, ignoreCase) };
 }
 
 const PREFILTERS = new WeakMap<RegExp, Prefilter | null>();
@@ -326,6 +325,23 @@ export function prefilterOf(re: RegExp): Prefilter | null {
     PREFILTERS.set(re, pf);
   }
   return pf;
+}
+
+/**
+ * One prefilter for several regexes: every literal of each (a text matching any of them has one of
+ * its literals). Null when one of them has no prefilter. Case-insensitive when any regex is: the
+ * literals of a case-sensitive one then match in more texts, never in fewer.
+ */
+export function anyOf(res: readonly RegExp[]): Prefilter | null {
+  const pfs = res.map(prefilterOf);
+  if (pfs.length === 0 || pfs.some((pf) => pf === null)) return null;
+  const ignoreCase = pfs.some((pf) => pf!.ignoreCase);
+  const literals = [...pruned(new Set(pfs.flatMap((pf) => pf!.literals.map((l) => (ignoreCase ? l.toLowerCase() : l)))))];
+  return { literals, ignoreCase, re: alternationOf(literals, ignoreCase) };
+}
+
+function alternationOf(literals: readonly string[], ignoreCase: boolean): RegExp {
+  return new RegExp(literals.map((l) => l.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')).join('|'), ignoreCase ? 'i' : '');
 }
 
 /** False when the text cannot match the regex the prefilter was made for. */

@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import * as agents from '../../../analyzer/rules/lib/agents.js';
-import { mayMatch, prefilterOf, requiredLiterals, searchTest } from '../../../analyzer/rules/lib/prefilter.js';
+import { anyOf, mayMatch, prefilterOf, requiredLiterals, searchTest } from '../../../analyzer/rules/lib/prefilter.js';
 
 const literalsOf = (re: RegExp) => requiredLiterals(re)?.literals ?? null;
 
@@ -45,6 +45,16 @@ describe('requiredLiterals', () => {
     expect(searchTest(/a[bc]d+e{2,}/, 'xxabddeee')).toBe(true);
   });
 
+  it('joins the literals of several regexes', () => {
+    expect(anyOf([/Unauthorized/i, /no space left/, /unauthorized token/])?.literals).toEqual(['unauthorized', 'no space left']);
+    expect(anyOf([/abc/, /def/])?.ignoreCase).toBe(false);
+    expect(anyOf([/abc/, /x*/])).toBeNull();
+    const any = anyOf([/No Space/, /token expired/i])!;
+    expect(mayMatch(any, 'TOKEN EXPIRED')).toBe(true);
+    expect(mayMatch(any, 'no space')).toBe(true); // case-insensitive for all: more texts pass, never fewer
+    expect(mayMatch(any, 'nothing')).toBe(false);
+  });
+
   it('finds literals for the agent-log patterns the rules share', () => {
     for (const re of [agents.APISERVER_UNREACHABLE, agents.UNAUTHORIZED, agents.KERNEL, agents.BPFFS, agents.PODCIDR_MISSING, agents.PODCIDR_OUTSIDE, agents.INTERFACE_STATE]) {
       expect(requiredLiterals(re), String(re)).not.toBeNull();
@@ -66,6 +76,16 @@ function nearTexts(re: RegExp): fc.Arbitrary<string> {
 
 describe('soundness: the prefilter passes every text the regex matches', () => {
   const shared = [agents.APISERVER_UNREACHABLE, agents.UNAUTHORIZED, agents.KERNEL, agents.BPFFS, agents.PODCIDR_MISSING, agents.PODCIDR_OUTSIDE, agents.INTERFACE_STATE, agents.CALICO_NODENAME, agents.FLANNEL_SUBNET_ENV];
+
+  it('the joined literals of the shared patterns pass whatever one of them matches', () => {
+    const any = anyOf(shared);
+    fc.assert(
+      fc.property(fc.constantFrom(...shared).chain((re) => nearTexts(re)), (text) => {
+        if (shared.some((re) => re.test(text))) expect(mayMatch(any, text), JSON.stringify(text)).toBe(true);
+      }),
+      { numRuns: 3000 },
+    );
+  });
 
   it.each(shared.map((re) => [String(re).slice(0, 60), re] as const))('%s', (_name, re) => {
     const pf = prefilterOf(re);
