@@ -18,6 +18,8 @@ import { runRules } from './rules/run.js';
 export interface AnalyzeOptions extends LoadOptions {
   rules?: readonly RuleDefinition[];
   now?: () => Date;
+  /** Called once the bundle is read, before the rules run (the CLI tunes memory there). */
+  onLoaded?: () => void;
 }
 
 function gapsOf(evidence: Evidence): EvidenceGap[] {
@@ -89,6 +91,7 @@ export function analyzeEvidence(evidence: Evidence, options: AnalyzeOptions = {}
 export async function analyzeBundle(location: string, options: AnalyzeOptions = {}): Promise<AnalysisResult> {
   const started = Date.now();
   const evidence = await loadEvidence(location, options);
+  options.onLoaded?.();
   const result = analyzeEvidence(evidence, options);
   result.stats.durationMs = Date.now() - started;
   return result;
