@@ -18,7 +18,7 @@ import type { ParseProblem } from '../parsers/index.js';
 import type { FromWorker, LineWorkerData, ToWorker } from './parallel-protocol.js';
 
 /** Bytes sent and not yet parsed, past which the main thread waits: bounds the worker's queue. */
-const MAX_IN_FLIGHT = 8 * 1024 * 1024;
+const MAX_IN_FLIGHT = 4 * 1024 * 1024;
 
 const WORKER_FILE = fileURLToPath(new URL('./line-worker.js', import.meta.url));
 
@@ -53,7 +53,9 @@ export class LineParsingWorker {
   private failure: Error | undefined;
 
   constructor(data: LineWorkerData) {
-    this.worker = new Worker(WORKER_FILE, { workerData: data });
+    // The worker keeps nothing but a batch of records: a small young generation is enough, and the
+    // default (as big as the main thread's) was most of what the worker added to the peak memory.
+    this.worker = new Worker(WORKER_FILE, { workerData: data, resourceLimits: { maxYoungGenerationSizeMb: 8 } });
     this.worker.on('message', (message: FromWorker) => this.receive(message));
     this.worker.on('error', (error) => this.fail(error));
     this.worker.on('exit', (code) => {

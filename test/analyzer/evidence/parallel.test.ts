@@ -37,7 +37,7 @@ describe('log parsing on a worker thread', () => {
     ({ loadEvidence } = (await import(built('analyzer/evidence/load.js'))) as { loadEvidence: LoadFn });
     ({ analyzeEvidence } = (await import(built('analyzer/analyze.js'))) as { analyzeEvidence: AnalyzeFn });
     const dir = await tempDir('cni-evidence-parallel-');
-    // Journals of 10 MB: more than the 8 MB the loader lets queue up, so flow control is exercised.
+    // Journals of 10 MB: more than the loader lets queue up (4 MB), so flow control is exercised.
     bundle = (await generateBundle({ output: join(dir, 'big.tgz'), nodes: 2, journalBytes: 10 * 1024 * 1024, failingNodes: 1 })).path;
   });
 
