@@ -207,7 +207,7 @@ async function analyzerCase(spec: string, args: Args, dir: string): Promise<void
     const row: Row = {
       bundle: `${nodes} nodes`,
       load: loadAtStart.toFixed(1),
-      'log worker': process.env.CNI_EVIDENCE_LINE_WORKER ?? 'auto',
+      'log worker': process.env.CNI_EVIDENCE_LINE_WORKER === 'on' ? 'on' : 'off',
       uncompressed: mb(gen.bytes),
       compressed: mb(compressed),
       'analyzer wall': secs(wall),

@@ -2,7 +2,6 @@
  * One streaming pass over a bundle: each file goes to the parser its path calls for, and the
  * records land in the Evidence store under their node or the cluster.
  */
-import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { nodePaths, parseNodePath } from '../../shared/bundle/paths.js';
 import { readBundle, type ReadOptions } from '../../shared/bundle/reader.js';
@@ -29,7 +28,7 @@ import {
 } from '../parsers/index.js';
 import { RecordBudget } from './budget.js';
 import { forEachLine, readText } from './lines.js';
-import { LineParsingWorker, shouldUseLineWorker } from './parallel.js';
+import { LineParsingWorker } from './parallel.js';
 import { emptyClusterEvidence, emptyNodeEvidence, type Evidence, type LogFile, type NodeEvidence } from './types.js';
 
 /** Text files larger than this are parsed from their first bytes only (configs are tiny; this is a guard). */
@@ -52,10 +51,10 @@ export interface LoadOptions extends ReadOptions {
   /** Budget of log records over the whole bundle (default DEFAULT_MAX_RECORDS). */
   maxRecords?: number;
   /**
-   * Parse big logs on a worker thread (parallel.ts): true, false, or 'auto' (default: with a
-   * second core and a bundle of 16 MB or more). The records are the same either way.
+   * Parse big logs on a worker thread (parallel.ts; default false). The records are the same;
+   * on the 2-core benchmark machine it was slower (bench/RESULTS.md), so it is opt-in.
    */
-  lineWorker?: boolean | 'auto';
+  lineWorker?: boolean;
 }
 
 /** Logs at least this big go to the worker; smaller ones are not worth the copy. */
@@ -121,8 +120,7 @@ export async function loadEvidence(location: string, options: LoadOptions = {}):
   const maxRecords = Math.max(1, options.maxRecords ?? DEFAULT_MAX_RECORDS);
   const budget = new RecordBudget(maxRecords);
 
-  const bundleBytes = await stat(location).then((s) => (s.isDirectory() ? Number.POSITIVE_INFINITY : s.size), () => 0);
-  const workerWanted = options.lineWorker === true || ((options.lineWorker ?? 'auto') === 'auto' && shouldUseLineWorker(bundleBytes));
+  const workerWanted = options.lineWorker === true;
   let worker: LineParsingWorker | undefined;
   let filesInWorker = 0;
 

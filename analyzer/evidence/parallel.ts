@@ -1,8 +1,11 @@
 /**
- * Parallel log parsing. Reading a bundle is two jobs of similar size: inflating, hashing and
- * routing the tar (main thread and zlib), and cutting and parsing gigabytes of log lines. On one
- * thread they add up; with a worker for the second they overlap, which is what brings a big
- * bundle near the speed of `gunzip | grep` on a 2-core machine.
+ * Parallel log parsing, opt-in (LoadOptions.lineWorker, CNI_EVIDENCE_LINE_WORKER=on). Reading a
+ * bundle is two jobs of similar size: inflating, hashing and routing the tar, and cutting and
+ * parsing gigabytes of log lines; a worker for the second lets them overlap. Measured on the
+ * 2-core benchmark machine it did not pay yet: a log goes to the worker only when it is idle and
+ * the main thread waits for it at the end of its own log, so both threads sat idle a third of the
+ * time, and the JSON and copies added a fifth of CPU (bench/RESULTS.md). Off by default until the
+ * scheduling is better.
  *
  * The loader keeps parsing the next log itself meanwhile and applies everything in bundle order,
  * so it sees exactly what it would see parsing in-thread (test/analyzer/evidence/parallel.test.ts).
@@ -10,7 +13,6 @@
  * rebuilds plain records faster than the structured clone of the same objects.
  */
 import { existsSync } from 'node:fs';
-import { availableParallelism, loadavg } from 'node:os';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -25,16 +27,6 @@ const WORKER_FILE = fileURLToPath(new URL('./line-worker.js', import.meta.url));
 /** Whether this installation can run the worker (it is compiled JavaScript; tests on sources are not). */
 export function lineWorkerAvailable(): boolean {
   return existsSync(WORKER_FILE);
-}
-
-/**
- * A second thread is worth it for a bundle big enough to amortize its start, with a core free:
- * on a saturated machine the copies and the JSON cost more than the overlap gains (2 GB bundle on
- * 2 cores at load 9: 56 s with the worker, 47 s without). Either way the results are the same.
- */
-export function shouldUseLineWorker(bundleBytes: number): boolean {
-  const cores = availableParallelism();
-  return bundleBytes >= 16 * 1024 * 1024 && cores >= 2 && (loadavg()[0] ?? 0) < cores - 0.5 && lineWorkerAvailable();
 }
 
 interface Pending {

@@ -48,14 +48,13 @@ export function registerAnalyze(program: Command, setExitCode: (code: number) =>
     .addHelpText('after', '\nExamples:\n  cni-evidence analyze bundle.tgz\n  cni-evidence analyze bundle.tgz --format markdown -o ticket.md\n  cni-evidence analyze bundle.tgz --format html -o report.html');
   readLimitOptions(command).action(async (bundle: string, flags: AnalyzeFlags) => {
     // A big bundle streams gigabytes of short-lived strings past a small live set (the record
-    // budget); V8 would grow the heap to four times the live set. 50 % growth keeps the peak near
-    // 300 MB for a 2 GB bundle for about 7 % more CPU (bench/RESULTS.md). The flag is read at
-    // every GC, so setting it here, before any bundle is read, takes effect.
-    setFlagsFromString('--heap-growing-percent=50');
-    // The worker thread for big logs is chosen automatically (analyzer/evidence/parallel.ts);
-    // CNI_EVIDENCE_LINE_WORKER=on|off forces it, for benchmarks. The results are the same.
-    const forced = process.env.CNI_EVIDENCE_LINE_WORKER;
-    const lineWorker = forced === 'on' ? true : forced === 'off' ? false : 'auto';
+    // budget); V8 would grow the heap to four times the live set. Growth by 100 % keeps the peak
+    // near 300 MB for a 1-2 GB bundle for about a tenth more CPU (bench/RESULTS.md; 50 % cost a
+    // fifth). The flag is read at every GC, so setting it here, before reading, takes effect.
+    setFlagsFromString('--heap-growing-percent=100');
+    // CNI_EVIDENCE_LINE_WORKER=on parses big logs on a worker thread (analyzer/evidence/parallel.ts):
+    // the same results, not faster yet on two cores, so off by default.
+    const lineWorker = process.env.CNI_EVIDENCE_LINE_WORKER === 'on';
     // The analysis and the report are a few seconds of allocation on top of the loaded evidence:
     // growing the heap by little there keeps the peak down at a negligible cost.
     const onLoaded = (): void => setFlagsFromString('--heap-growing-percent=15');

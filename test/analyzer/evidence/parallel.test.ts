@@ -14,7 +14,7 @@ import type { Evidence } from '../../../analyzer/evidence/types.js';
 import type { AnalysisResult } from '../../../analyzer/model.js';
 import { tempDir } from '../../helpers/tmp.js';
 
-type LoadFn = (location: string, options?: { lineWorker?: boolean | 'auto'; maxRecords?: number }) => Promise<Evidence>;
+type LoadFn = (location: string, options?: { lineWorker?: boolean; maxRecords?: number }) => Promise<Evidence>;
 type AnalyzeFn = (evidence: Evidence) => AnalysisResult;
 
 const built = (path: string) => new URL(`../../../dist/${path}`, import.meta.url).href;
