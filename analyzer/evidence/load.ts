@@ -38,14 +38,15 @@ const MAX_RAW_BYTES = 4 * 1024 * 1024;
 /** Per log file, the interesting records kept; a flood of one error is counted, not stored. */
 const MAX_RECORDS_PER_LOG = 50_000;
 /**
- * Log records kept over the whole bundle (a kept journal line costs about 1.5 KB of heap): past
- * it, the logs with the most records are thinned (see budget.ts) so the analyzer's memory stays
- * flat however big the journals: the budget, not the bundle, sets the peak (about 300 MB). 50,000
- * is more than a 20-node collection at the default tails keeps unless most of its lines are
- * errors; the generated 100 MB and 1 GB benchmark bundles give the same findings thinned to
- * 25,000 as to 150,000. Thinning is said in the report, never silent.
+ * Log records kept over the whole bundle (a kept journal line costs about 1.5 KB of heap, and
+ * more again in the timeline and the report): past it, the logs with the most records are thinned
+ * (see budget.ts) so the analyzer's memory stays flat however big the journals: the budget, not
+ * the bundle, sets the peak (260-300 MB for 1-2 GB). 40,000 is about what a 20-node collection at
+ * the default tails keeps when a fifth of its lines are errors; the generated 100 MB, 1 GB and
+ * 2 GB benchmark bundles give the same diagnoses and findings at 25,000-40,000 as at 150,000.
+ * Thinning is said in the report, never silent.
  */
-export const DEFAULT_MAX_RECORDS = 50_000;
+export const DEFAULT_MAX_RECORDS = 40_000;
 
 export interface LoadOptions extends ReadOptions {
   /** Budget of log records over the whole bundle (default DEFAULT_MAX_RECORDS). */
