@@ -28,7 +28,7 @@ import {
 } from '../parsers/index.js';
 import { RecordBudget } from './budget.js';
 import { forEachLine, readText } from './lines.js';
-import { LineParsingWorker } from './parallel.js';
+import { LineParsingWorker, lineWorkerAvailable } from './parallel.js';
 import { emptyClusterEvidence, emptyNodeEvidence, type Evidence, type LogFile, type NodeEvidence } from './types.js';
 
 /** Text files larger than this are parsed from their first bytes only (configs are tiny; this is a guard). */
@@ -121,7 +121,8 @@ export async function loadEvidence(location: string, options: LoadOptions = {}):
   const maxRecords = Math.max(1, options.maxRecords ?? DEFAULT_MAX_RECORDS);
   const budget = new RecordBudget(maxRecords);
 
-  const workerWanted = options.lineWorker === true;
+  // From TypeScript sources (tests) there is no compiled worker: parse in-thread, same results.
+  const workerWanted = options.lineWorker === true && lineWorkerAvailable();
   let worker: LineParsingWorker | undefined;
   let filesInWorker = 0;
 
