@@ -21,13 +21,12 @@
  */
 import type { LineParser, ParseProblem } from './types.js';
 import { problem } from './lib/text.js';
-import { continuationKind, isKlogHeader, KlogContinuations } from './lib/klog.js';
+import { continuationKind, KlogContinuations } from './lib/klog.js';
 import { normalizeLevel } from './lib/severity.js';
 import { interestingBytes } from './lib/keywords.js';
 import {
   decodeBody,
   factsOfBody,
-  INTERESTING,
   isInteresting,
   prepareLine,
   quickSeverity,
@@ -83,7 +82,7 @@ export interface JournalParserOptions {
   referenceTime?: string;
   /** Keep every line, not only the interesting ones (small journals, tests). */
   keepAll?: boolean;
-  /** Every line through the full decoder, no fast path (tests prove the fast paths change nothing). */
+  /** Every line through the full decoder, no fast path (tests prove the fast path changes nothing). */
   noFastPaths?: boolean;
 }
 
@@ -223,34 +222,6 @@ interface Seen {
   line: number;
 }
 
-const startsWithAt = (s: string, search: string, at: number): boolean => s.startsWith(search, at);
-
-/** quickSeverity() of the body that starts at `at`, without cutting it out. */
-function quickSeverityAt(line: string, at: number): JournalEntry['severity'] | undefined {
-  const c = line.charCodeAt(at);
-  // I, W, E, F
-  if ((c === 73 || c === 87 || c === 69 || c === 70) && isKlogHeader(line, at)) return c === 73 ? 'info' : c === 87 ? 'warning' : 'error';
-  if (startsWithAt(line, 'time=', at) || startsWithAt(line, 'level=', at) || startsWithAt(line, 'ts=', at) || startsWithAt(line, 'msg=', at) || startsWithAt(line, 't=', at)) {
-    // peekLogfmtValue(body, 'level')
-    let v: number;
-    if (startsWithAt(line, 'level=', at)) v = at + 6;
-    else {
-      const k = line.indexOf(' level=', at);
-      if (k === -1) return undefined;
-      v = k + 7;
-    }
-    if (line.charCodeAt(v) === 34) {
-      const close = line.indexOf('"', v + 1);
-      return normalizeLevel(close === -1 ? line.slice(v + 1) : line.slice(v + 1, close));
-    }
-    let e = v;
-    while (e < line.length && line.charCodeAt(e) !== 32) e++;
-    return normalizeLevel(line.slice(v, e));
-  }
-  // JSON bodies and everything else: the full path decides.
-  return undefined;
-}
-
 /** Byte `i` of the line, or -1 past its end (bytes beyond belong to the next line). */
 function byteAt(bytes: Uint8Array, i: number, end: number): number {
   return i < end ? bytes[i]! : -1;
@@ -316,7 +287,7 @@ interface BodyStart {
   scanFrom: number;
 }
 
-/** quickSeverityAt() over bytes[at, end); severity undefined when unsure. */
+/** quickSeverity() (lib/log.ts) over bytes[at, end); severity undefined when unsure. */
 function readBodyStart(bytes: Uint8Array, at: number, end: number, out: BodyStart): void {
   out.severity = undefined;
   out.scanFrom = at;
@@ -383,32 +354,6 @@ export function createJournalParser(options: JournalParserOptions = {}): LinePar
   const prefixOf = (seen: Seen): Prefix => (seen.prefix ??= parsePrefix(rawOf(seen), ref)!);
 
   /**
-   * The fast path for the bulk of a big journal: a healthy line in the collector's short-iso form
-   * is recognized by position and dropped without building its prefix, severity or body. It drops
-   * exactly the lines the full path below drops (a prefixed, non-marker info or debug line that
-   * does not mention networking, with no klog value open) and leaves the same state behind; any
-   * doubt (another format, a CR or NUL, a keyword anywhere) goes the full way.
-   */
-  function droppedQuickly(raw: string, lineNo: number, file: string): boolean {
-    const c0 = raw.charCodeAt(0);
-    if (c0 < 48 || c0 > 57 || raw.charCodeAt(4) !== 45 || raw.charCodeAt(10) !== 84) return false;
-    if (raw.charCodeAt(raw.length - 1) === 13 || raw.includes('\u0000')) return false;
-    const timeEnd = raw.indexOf(' ');
-    if (timeEnd === -1) return false;
-    const hostEnd = raw.indexOf(' ', timeEnd + 1);
-    if (hostEnd === -1) return false;
-    const colon = raw.indexOf(': ', hostEnd + 1);
-    const identLength = colon - (hostEnd + 1);
-    if (colon === -1 || identLength === 0 || identLength > 128) return false;
-    const body = colon + 2;
-    const severity = quickSeverityAt(raw, body);
-    if (severity !== 'info' && severity !== 'debug') return false;
-    if (INTERESTING.test(raw.slice(body))) return false;
-    lastSeen.set(file, { prefix: undefined, raw, severity, line: lineNo });
-    return true;
-  }
-
-  /**
    * The record, built in one go with its keys in the order the first version left them (spread of
    * baseFromBody, journal fields, then the journal's own time): no `delete`, so V8 keeps the
    * object in fast mode, a fraction of the memory of the hash table a deleted key leaves.
@@ -454,9 +399,11 @@ export function createJournalParser(options: JournalParserOptions = {}): LinePar
   }
 
   /**
-   * droppedQuickly() on the undecoded bytes, before any string exists: the same checks by byte
-   * position, the keyword test by the byte scanner. Lines with non-ASCII in the prefix or header
-   * may fail a check here that the string path passes; they then take the string path.
+   * The fast path for the bulk of a big journal, on the undecoded bytes before any string exists:
+   * a healthy line in the collector's short-iso form is recognized by byte position and dropped.
+   * It drops only lines the full path drops (a prefixed, non-marker info or debug line that does
+   * not mention networking, with no klog value open) and leaves the same state behind; any doubt
+   * (another format, a CR or NUL, non-ASCII in the prefix, a keyword anywhere) goes the full way.
    */
   const bodyStart: BodyStart = { severity: undefined, scanFrom: 0 };
   function droppedUnread(bytes: Uint8Array, start: number, end: number, lineNo: number, file: string): boolean {
@@ -504,7 +451,6 @@ export function createJournalParser(options: JournalParserOptions = {}): LinePar
       lastSeen.delete(file);
     },
     parseLine(raw: string, lineNo: number, file: string): JournalRecord | ParseProblem | null {
-      if (!options.keepAll && !options.noFastPaths && !continuations.any && droppedQuickly(raw, lineNo, file)) return null;
       const prepared = prepareLine(raw, lineNo, file);
       if (typeof prepared !== 'string') return prepared;
       const line = prepared;

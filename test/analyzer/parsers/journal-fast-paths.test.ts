@@ -1,8 +1,8 @@
 /**
- * The journal parser drops healthy chatter on two fast paths: from the decoded string
- * (droppedQuickly) and from the undecoded bytes before any string exists (dropUnread, what the
- * loader uses). Both must be invisible: the records are those of the full decoder, line for line,
- * however the stream is cut into chunks.
+ * The journal parser drops healthy chatter from the undecoded bytes before any string exists
+ * (dropUnread, what the loader uses). It must be invisible: the records are those of the full
+ * decoder, line for line, however the stream is cut into chunks, and fed as strings (tests,
+ * runLineParser) the parser gives the same records too.
  */
 import { Readable } from 'node:stream';
 import fc from 'fast-check';
