@@ -7,7 +7,7 @@
 import { PassThrough } from 'node:stream';
 import { parentPort, workerData } from 'node:worker_threads';
 import { isParseProblem, parsersForBundle, type LineParser, type ParseProblem } from '../parsers/index.js';
-import { forEachLine } from './lines.js';
+import { parseLogStream } from './lines.js';
 import type { FromWorker, LineWorkerData, ToWorker } from './parallel-protocol.js';
 
 const BATCH = 2000;
@@ -34,19 +34,13 @@ function start(id: number, file: string, parserKey: string): void {
     post({ t: 'error', id, message: `no line parser ${parserKey}` });
     return;
   }
-  forEachLine(
-    stream,
-    (line, lineNo) => {
-      const out = parser.parseLine(line, lineNo, file);
-      if (out === null) return;
-      if (isParseProblem(out)) problems.push(out);
-      else records.push(out);
-      if (records.length + problems.length >= BATCH) flush();
-    },
-    parser.dropUnread ? (bytes, s, e, lineNo) => parser.dropUnread!(bytes, s, e, lineNo, file) : undefined,
-  ).then(
+  // Deferred lines travel as they are; the main thread materializes the ones its budget keeps.
+  parseLogStream(parser, file, stream, (out) => {
+    if (isParseProblem(out)) problems.push(out);
+    else records.push(out);
+    if (records.length + problems.length >= BATCH) flush();
+  }).then(
     (linesSeen) => {
-      parser.endFile?.(file);
       flush();
       open.delete(id);
       post({ t: 'done', id, linesSeen });

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { DeferredLine, LineParser, ParseProblem } from '../parsers/types.js';
 
 const LF = 0x0a;
 const CR = 0x0d;
@@ -96,6 +97,37 @@ export async function forEachLine(
     emit(line, 0, line.length);
   }
   return lineNo;
+}
+
+/**
+ * A log file through a line parser, its fast path first: `take` gets, in line order, every record,
+ * DeferredLine (to be materialized by the parser once known to be kept) and problem. The loader,
+ * its worker and the tests read logs through this one function. Returns the number of lines.
+ */
+export async function parseLogStream<R>(
+  parser: LineParser<R>,
+  file: string,
+  stream: Readable,
+  take: (out: R | DeferredLine | ParseProblem) => void,
+): Promise<number> {
+  const dropUnread = parser.dropUnread
+    ? (bytes: Uint8Array, start: number, end: number, lineNo: number): boolean => {
+        const verdict = parser.dropUnread!(bytes, start, end, lineNo, file);
+        if (verdict === true || verdict === false) return verdict;
+        take(verdict);
+        return true;
+      }
+    : undefined;
+  const lines = await forEachLine(
+    stream,
+    (line, lineNo) => {
+      const out = parser.parseLine(line, lineNo, file);
+      if (out !== null) take(out);
+    },
+    dropUnread,
+  );
+  parser.endFile?.(file);
+  return lines;
 }
 
 /** Reads a whole (small) stream as text, refusing past `maxBytes` so a huge file cannot exhaust memory. */

@@ -19,7 +19,7 @@
  * `short` has neither year nor zone: pass `referenceTime` (the bundle's createdAt) so the year can
  * be resolved; times without a zone are taken as UTC. Collectors should prefer short-iso-precise.
  */
-import type { LineParser, ParseProblem } from './types.js';
+import type { DeferredLine, LineParser, ParseProblem } from './types.js';
 import { problem } from './lib/text.js';
 import { continuationKind, KlogContinuations } from './lib/klog.js';
 import { normalizeLevel } from './lib/severity.js';
@@ -258,6 +258,7 @@ function klogSourceStart(bytes: Uint8Array, from: number, end: number): number {
 const LOGFMT_STARTS = ['time=', 'level=', 'ts=', 'msg=', 't='].map((s) => Buffer.from(s, 'latin1'));
 const LEVEL_KEY = Buffer.from(' level=', 'latin1');
 const TIME_QUOTE = Buffer.from('time="', 'latin1');
+const LEVEL_EQUALS = Buffer.from('level=', 'latin1');
 
 function startsWithBytes(bytes: Uint8Array, at: number, end: number, word: Uint8Array): boolean {
   if (at + word.length > end) return false;
@@ -285,12 +286,22 @@ interface BodyStart {
   severity: JournalEntry['severity'] | undefined;
   /** Bytes before this (klog header, logfmt time and level) cannot hold a keyword. */
   scanFrom: number;
+  /**
+   * Set when the full decoder's severity and level are known for sure from these bytes: a klog
+   * header, or containerd's `time="<time>" level=<letters>` start. Then a kept line can wait to be
+   * decoded (only `level=` again later in the line, or a klog `key=<` at its end, could change
+   * the decoding; the caller checks those).
+   */
+  exact: 'klog' | 'logfmt' | undefined;
+  /** The level as the full decoder writes it in the record (klog letter, logfmt word). */
+  level: string;
 }
 
 /** quickSeverity() (lib/log.ts) over bytes[at, end); severity undefined when unsure. */
 function readBodyStart(bytes: Uint8Array, at: number, end: number, out: BodyStart): void {
   out.severity = undefined;
   out.scanFrom = at;
+  out.exact = undefined;
   const c = byteAt(bytes, at, end);
   // I, W, E, F
   if (c === 73 || c === 87 || c === 69 || c === 70) {
@@ -298,6 +309,8 @@ function readBodyStart(bytes: Uint8Array, at: number, end: number, out: BodyStar
     if (source !== -1) {
       out.severity = c === 73 ? 'info' : c === 87 ? 'warning' : 'error';
       out.scanFrom = source;
+      out.exact = 'klog';
+      out.level = String.fromCharCode(c);
       return;
     }
   }
@@ -329,15 +342,25 @@ function readBodyStart(bytes: Uint8Array, at: number, end: number, out: BodyStar
   // No level word is longer than this; a longer value would not normalize (or is not ASCII).
   if (to - from > 16) return;
   let word = '';
+  let letters = true;
   for (let k = from; k < to; k++) {
     const b = bytes[k]!;
     if (b >= 128) return;
+    if (!((b >= 97 && b <= 122) || (b >= 65 && b <= 90))) letters = false;
     word += String.fromCharCode(b);
   }
   out.severity = normalizeLevel(word);
   // Skipping `time="…" level=…` is exact only when it is the whole start of the body and the
-  // time holds nothing a keyword could be made of.
-  if (startsWithBytes(bytes, at, end, TIME_QUOTE) && v === indexOfBytes(bytes, LEVEL_KEY, at, end) + 7 && isTimeText(bytes, at + TIME_QUOTE.length, v - 8)) out.scanFrom = to;
+  // time holds nothing a keyword could be made of. (A time made of digits and punctuation holds
+  // no ` level=`, so the one right after its closing quote is the first.)
+  if (startsWithBytes(bytes, at, end, TIME_QUOTE) && isTimeText(bytes, at + TIME_QUOTE.length, v - 8) && bytes[v - 8] === 34) {
+    out.scanFrom = to;
+    // A letters-only word unquotes to itself, so it is the record's level as logfmt decodes it.
+    if (letters) {
+      out.exact = 'logfmt';
+      out.level = word;
+    }
+  }
 }
 
 export function createJournalParser(options: JournalParserOptions = {}): LineParser<JournalRecord> {
@@ -405,8 +428,41 @@ export function createJournalParser(options: JournalParserOptions = {}): LinePar
    * not mention networking, with no klog value open) and leaves the same state behind; any doubt
    * (another format, a CR or NUL, non-ASCII in the prefix, a keyword anywhere) goes the full way.
    */
-  const bodyStart: BodyStart = { severity: undefined, scanFrom: 0 };
-  function droppedUnread(bytes: Uint8Array, start: number, end: number, lineNo: number, file: string): boolean {
+  const bodyStart: BodyStart = { severity: undefined, scanFrom: 0, exact: undefined, level: '' };
+  // One Buffer over each chunk, to decode the lines that are kept without decoding.
+  let chunkBytes: Uint8Array | undefined;
+  let chunkBuffer: Buffer | undefined;
+  const textOf = (bytes: Uint8Array, start: number, end: number): string => {
+    if (bytes !== chunkBytes) {
+      chunkBytes = bytes;
+      chunkBuffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    }
+    return chunkBuffer!.toString('utf8', start, end);
+  };
+
+  /**
+   * A kept info or debug line whose record depends on the line alone: the full path would decode
+   * it to exactly materialize()'s record (the differential test in test/analyzer/parsers proves
+   * it). Its decoding waits until the loader knows the record survives its budget: on a big
+   * bundle most kept info lines are thinned away and never decoded.
+   */
+  function deferred(bytes: Uint8Array, start: number, end: number, lineNo: number, file: string): DeferredLine | undefined {
+    const { exact, severity } = bodyStart;
+    if (exact === undefined || severity === undefined) return undefined;
+    // The scanner counts a NUL as a hit; that line is a problem the full path reports.
+    for (let i = start; i < end; i++) if (bytes[i] === 0) return undefined;
+    // klog `key=<` opens a value continued on the next lines: that is state.
+    if (exact === 'klog' && bytes[end - 1] === 60) return undefined;
+    // A second level= decides the logfmt level (the last one wins).
+    if (exact === 'logfmt' && indexOfBytes(bytes, LEVEL_EQUALS, bodyStart.scanFrom, end) !== -1) return undefined;
+    const raw = textOf(bytes, start, end);
+    const seen: Seen = { prefix: undefined, raw, severity, line: lineNo };
+    seen.level = bodyStart.level;
+    lastSeen.set(file, seen);
+    return { kind: 'deferred-line', file, line: lineNo, severity, raw };
+  }
+
+  function droppedUnread(bytes: Uint8Array, start: number, end: number, lineNo: number, file: string): boolean | DeferredLine {
     if (end - start < 12) return false;
     const c0 = bytes[start]!;
     if (c0 < 48 || c0 > 57 || bytes[start + 4] !== 45 || bytes[start + 10] !== 84 || bytes[end - 1] === 13) return false;
@@ -436,15 +492,20 @@ export function createJournalParser(options: JournalParserOptions = {}): LinePar
     readBodyStart(bytes, body, end, bodyStart);
     const severity = bodyStart.severity;
     if (severity !== 'info' && severity !== 'debug') return false;
-    if (interestingBytes.test(bytes, bodyStart.scanFrom, end)) return false;
+    if (interestingBytes.test(bytes, bodyStart.scanFrom, end)) return deferred(bytes, start, end, lineNo, file) ?? false;
     lastSeen.set(file, { prefix: undefined, bytes: { buffer: bytes, start, end }, severity, line: lineNo });
     return true;
   }
 
   return {
     id: 'journal',
-    dropUnread(bytes: Uint8Array, start: number, end: number, lineNo: number, file: string): boolean {
+    dropUnread(bytes: Uint8Array, start: number, end: number, lineNo: number, file: string): boolean | DeferredLine {
       return !options.keepAll && !options.noFastPaths && !continuations.any && droppedUnread(bytes, start, end, lineNo, file);
+    },
+    materialize(line: DeferredLine): JournalEntry {
+      // Nothing but the line and the reference time: the parser's state has moved on since.
+      const prefix = parsePrefix(line.raw, ref)!;
+      return entry(prefix, decodeBody(prefix.body, ref), line.raw, line.line, line.file);
     },
     endFile(file: string): void {
       // The last line of a file must not pin its chunk, nor a continuation cross into another file.

@@ -4,6 +4,8 @@
  * unreadable at line N" instead of the tool crashing at 3 AM.
  */
 
+import type { Severity } from './lib/severity.js';
+
 /** Where a fact came from: a path inside the bundle and a 1-based line number (0 = whole file). */
 export interface SourceRef {
   file: string;
@@ -35,13 +37,34 @@ export interface LineParser<R> {
   readonly id: string;
   parseLine(line: string, lineNo: number, file: string): R | ParseProblem | null;
   /**
-   * Optional fast path over the undecoded UTF-8 bytes of a line (`bytes[start, end)`): true when
-   * parseLine would return null for it, after leaving the same state behind. False whenever in
-   * doubt; parseLine then decides. Streams call it first and skip decoding the lines it drops.
+   * Optional fast path over the undecoded UTF-8 bytes of a line (`bytes[start, end)`), leaving the
+   * same state behind as parseLine would:
+   * - true when parseLine would return null for it (dropped, never decoded);
+   * - a DeferredLine when parseLine would return a record whose decoding depends on nothing but
+   *   the line (only with `materialize`): the caller keeps it and asks `materialize` for the
+   *   record once it knows the record survives (a big bundle thins most of them away unread);
+   * - false whenever in doubt: parseLine then decides.
+   * Streams call it first and skip decoding the lines it drops.
    */
-  dropUnread?(bytes: Uint8Array, start: number, end: number, lineNo: number, file: string): boolean;
+  dropUnread?(bytes: Uint8Array, start: number, end: number, lineNo: number, file: string): boolean | DeferredLine;
+  /** The record a DeferredLine of this parser stands for: exactly what parseLine would have returned. */
+  materialize?(line: DeferredLine): R;
   /** Called after the last line of a file: a parser can forget what it kept for that file. */
   endFile?(file: string): void;
+}
+
+/**
+ * A kept log line whose decoding is put off (see LineParser.dropUnread). It carries what the
+ * loader's record budget needs to rank it (the severity) and the text to decode it later.
+ */
+export interface DeferredLine extends SourceRef {
+  kind: 'deferred-line';
+  severity: Severity;
+  raw: string;
+}
+
+export function isDeferredLine(value: unknown): value is DeferredLine {
+  return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'deferred-line';
 }
 
 export function excerptOf(text: string, max = 300): string {
