@@ -31,6 +31,8 @@ function isWordByte(b: number | undefined): boolean {
 }
 
 const HIT = -1;
+/** Ranges at least this long are scanned as four interleaved quarters (see interleavedTest). */
+const INTERLEAVE_MIN_LENGTH = 96;
 
 /**
  * Case-insensitive (ASCII) multi-word search over UTF-8 bytes. Non-ASCII bytes never match a
@@ -44,6 +46,8 @@ export class KeywordScanner {
   private readonly table: Int32Array;
   /** For states where a whole word ends: its length(s). */
   private readonly wholeLengths = new Map<number, number[]>();
+  /** The longest word in bytes (a hit byte is one). */
+  private readonly longest: number;
 
   constructor(words: readonly string[], wholeWords: readonly string[] = [], hitBytes: readonly number[] = []) {
     const edges: Map<number, number>[] = [new Map()];
@@ -65,6 +69,8 @@ export class KeywordScanner {
     };
     for (const w of words) add(w, false);
     for (const w of wholeWords) add(w, true);
+    this.longest = Math.max(1, ...[...words, ...wholeWords].map((w) => Buffer.byteLength(w.toLowerCase(), 'latin1')));
+    if (this.longest >= INTERLEAVE_MIN_LENGTH / 4) throw new Error('KeywordScanner: words this long need a longer INTERLEAVE_MIN_LENGTH');
 
     // Failure links, breadth first; a state inherits the words that end at its failure state.
     const fail = new Array<number>(edges.length).fill(0);
@@ -108,6 +114,49 @@ export class KeywordScanner {
 
   /** Whether bytes[start, end) hold a word (word boundaries are those of that range, as in a slice). */
   test(bytes: Uint8Array, start: number, end: number): boolean {
+    return end - start < INTERLEAVE_MIN_LENGTH ? this.exactTest(bytes, start, end) : this.interleavedTest(bytes, start, end);
+  }
+
+  /**
+   * The range cut in four quarters scanned side by side, each from the root state. One table walk
+   * is a chain of dependent loads (each step needs the previous state); four independent walks
+   * let the CPU overlap them, about twice as fast per byte on the benchmark journals. Each quarter's
+   * walk runs on past its end by the longest word less one byte, so a word that starts in a quarter
+   * ends inside that walk. Any sign of a word (a hit, a whole-word candidate, a hit byte) in any walk
+   * sends the range to the exact walk, which decides; a range with no sign holds no word.
+   */
+  private interleavedTest(bytes: Uint8Array, start: number, end: number): boolean {
+    const table = this.table;
+    const quarter = (end - start) >> 2;
+    const a = start;
+    const b = a + quarter;
+    const c = b + quarter;
+    const d = c + quarter;
+    // The first three walks: their quarter plus the overlap (which stays inside the range, as a
+    // quarter is longer than the overlap); the last: to the end of the range (a little shorter).
+    const overlapped = quarter + this.longest - 1;
+    const lastLength = end - d;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    let s4 = 0;
+    for (let k = 0; k < lastLength; k++) {
+      s1 = table[s1 + bytes[a + k]!]!;
+      s2 = table[s2 + bytes[b + k]!]!;
+      s3 = table[s3 + bytes[c + k]!]!;
+      s4 = table[s4 + bytes[d + k]!]!;
+      if ((s1 | s2 | s3 | s4) < 0) return this.exactTest(bytes, start, end);
+    }
+    for (let k = lastLength; k < overlapped; k++) {
+      s1 = table[s1 + bytes[a + k]!]!;
+      s2 = table[s2 + bytes[b + k]!]!;
+      s3 = table[s3 + bytes[c + k]!]!;
+      if ((s1 | s2 | s3) < 0) return this.exactTest(bytes, start, end);
+    }
+    return false;
+  }
+
+  private exactTest(bytes: Uint8Array, start: number, end: number): boolean {
     const table = this.table;
     let state = 0;
     for (let i = start; i < end; i++) {
