@@ -22,7 +22,7 @@
 import type { DeferredLine, LineParser, ParseProblem } from './types.js';
 import { problem } from './lib/text.js';
 import { continuationKind, KlogContinuations } from './lib/klog.js';
-import { normalizeLevel } from './lib/severity.js';
+import { LEVEL_WORDS, normalizeLevel, type Severity } from './lib/severity.js';
 import { interestingBytes } from './lib/keywords.js';
 import {
   decodeBody,
@@ -214,12 +214,17 @@ function streamKey(file: string, prefix: Prefix): string {
 interface Seen {
   /** Undefined for a line a fast path dropped: parsed from `raw` or `bytes` when a continuation needs it. */
   prefix: Prefix | undefined;
-  raw?: string;
+  raw?: string | undefined;
   /** The undecoded line, for a line dropped unread (decoded only if a continuation follows). */
   bytes?: { buffer: Uint8Array; start: number; end: number };
   severity: JournalEntry['severity'];
   level?: string;
   line: number;
+  /**
+   * Set on the one Seen per file that the byte sieve rewrites in place for each line it drops
+   * (millions on a big bundle) instead of making two new objects a line.
+   */
+  scratch?: true;
 }
 
 /** Byte `i` of the line, or -1 past its end (bytes beyond belong to the next line). */
@@ -272,18 +277,39 @@ function indexOfBytes(bytes: Uint8Array, word: Uint8Array, from: number, end: nu
   return -1;
 }
 
+/** looksLikeLogfmt() (lib/logfmt.ts) over bytes. */
+function looksLikeLogfmtBytes(bytes: Uint8Array, at: number, end: number): boolean {
+  for (const start of LOGFMT_STARTS) if (startsWithBytes(bytes, at, end, start)) return true;
+  return false;
+}
+
 /** Digits and the punctuation of a timestamp (and T, Z): no keyword can start or end in them. */
-function isTimeText(bytes: Uint8Array, from: number, to: number): boolean {
-  for (let i = from; i < to; i++) {
-    const b = bytes[i]!;
-    if (!(isDigitByte(b) || b === 45 || b === 58 || b === 46 || b === 43 || b === 32 || b === 84 || b === 90)) return false;
-  }
-  return true;
+function isTimeByte(b: number): boolean {
+  return isDigitByte(b) || b === 45 || b === 58 || b === 46 || b === 43 || b === 32 || b === 84 || b === 90;
+}
+
+const isLetterByte = (b: number): boolean => (b >= 97 && b <= 122) || (b >= 65 && b <= 90);
+
+/** Up to this many letters, a word's code below is exact (27^10 < 2^53). */
+const MAX_CODED_LETTERS = 10;
+
+/** A word of ASCII letters as a number, case folded (a/A = 1 … z/Z = 26, base 27): no string needed. */
+function letterCode(bytes: Uint8Array, from: number, to: number): number {
+  let code = 0;
+  for (let k = from; k < to; k++) code = code * 27 + ((bytes[k]! | 32) - 96);
+  return code;
+}
+
+/** normalizeLevel() for a word of letters, looked up by its letterCode. */
+const SEVERITY_BY_LEVEL_CODE = new Map<number, Severity>();
+for (const [word, severity] of LEVEL_WORDS) {
+  const bytes = Buffer.from(word, 'latin1');
+  if (bytes.length <= MAX_CODED_LETTERS && bytes.every(isLetterByte)) SEVERITY_BY_LEVEL_CODE.set(letterCode(bytes, 0, bytes.length), severity);
 }
 
 /** What the byte sieve learns from a body's start: its severity, and where keywords can begin. */
 interface BodyStart {
-  severity: JournalEntry['severity'] | undefined;
+  severity: Severity | undefined;
   /** Bytes before this (klog header, logfmt time and level) cannot hold a keyword. */
   scanFrom: number;
   /**
@@ -293,8 +319,9 @@ interface BodyStart {
    * the decoding; the caller checks those).
    */
   exact: 'klog' | 'logfmt' | undefined;
-  /** The level as the full decoder writes it in the record (klog letter, logfmt word). */
-  level: string;
+  /** Where the level as the record writes it lies (klog letter, logfmt word): read only if needed. */
+  levelFrom: number;
+  levelTo: number;
 }
 
 /** quickSeverity() (lib/log.ts) over bytes[at, end); severity undefined when unsure. */
@@ -310,20 +337,29 @@ function readBodyStart(bytes: Uint8Array, at: number, end: number, out: BodyStar
       out.severity = c === 73 ? 'info' : c === 87 ? 'warning' : 'error';
       out.scanFrom = source;
       out.exact = 'klog';
-      out.level = String.fromCharCode(c);
+      out.levelFrom = at;
+      out.levelTo = at + 1;
       return;
     }
   }
-  if (!LOGFMT_STARTS.some((start) => startsWithBytes(bytes, at, end, start))) return;
+  if (!looksLikeLogfmtBytes(bytes, at, end)) return;
   let v: number;
+  // Skipping `time="…" level=…` is exact only when it is the whole start of the body and the
+  // time holds nothing a keyword could be made of; then the ` level=` right after its closing
+  // quote is also the first one (a time of digits and punctuation holds none).
+  let exactStart = false;
   if (startsWithBytes(bytes, at, end, LOGFMT_STARTS[1]!)) v = at + 6;
   else {
     // containerd and CRI-O write time="…" level=…: look right after the quoted time first.
     let k = -1;
     if (startsWithBytes(bytes, at, end, TIME_QUOTE)) {
       let close = at + TIME_QUOTE.length;
-      while (close < end && bytes[close] !== 34) close++;
-      if (startsWithBytes(bytes, close + 1, end, LEVEL_KEY)) k = close + 1;
+      let timeOnly = true;
+      for (; close < end && bytes[close] !== 34; close++) if (timeOnly && !isTimeByte(bytes[close]!)) timeOnly = false;
+      if (startsWithBytes(bytes, close + 1, end, LEVEL_KEY)) {
+        k = close + 1;
+        exactStart = timeOnly;
+      }
     }
     if (k === -1) k = indexOfBytes(bytes, LEVEL_KEY, at, end);
     if (k === -1) return;
@@ -341,24 +377,21 @@ function readBodyStart(bytes: Uint8Array, at: number, end: number, out: BodyStar
   }
   // No level word is longer than this; a longer value would not normalize (or is not ASCII).
   if (to - from > 16) return;
-  let word = '';
   let letters = true;
   for (let k = from; k < to; k++) {
     const b = bytes[k]!;
     if (b >= 128) return;
-    if (!((b >= 97 && b <= 122) || (b >= 65 && b <= 90))) letters = false;
-    word += String.fromCharCode(b);
+    if (!isLetterByte(b)) letters = false;
   }
-  out.severity = normalizeLevel(word);
-  // Skipping `time="…" level=…` is exact only when it is the whole start of the body and the
-  // time holds nothing a keyword could be made of. (A time made of digits and punctuation holds
-  // no ` level=`, so the one right after its closing quote is the first.)
-  if (startsWithBytes(bytes, at, end, TIME_QUOTE) && isTimeText(bytes, at + TIME_QUOTE.length, v - 8) && bytes[v - 8] === 34) {
+  if (letters) out.severity = to - from <= MAX_CODED_LETTERS ? SEVERITY_BY_LEVEL_CODE.get(letterCode(bytes, from, to)) : undefined;
+  else out.severity = normalizeLevel(String.fromCharCode(...bytes.subarray(from, to)));
+  if (exactStart) {
     out.scanFrom = to;
     // A letters-only word unquotes to itself, so it is the record's level as logfmt decodes it.
     if (letters) {
       out.exact = 'logfmt';
-      out.level = word;
+      out.levelFrom = from;
+      out.levelTo = to;
     }
   }
 }
@@ -428,7 +461,7 @@ export function createJournalParser(options: JournalParserOptions = {}): LinePar
    * not mention networking, with no klog value open) and leaves the same state behind; any doubt
    * (another format, a CR or NUL, non-ASCII in the prefix, a keyword anywhere) goes the full way.
    */
-  const bodyStart: BodyStart = { severity: undefined, scanFrom: 0, exact: undefined, level: '' };
+  const bodyStart: BodyStart = { severity: undefined, scanFrom: 0, exact: undefined, levelFrom: 0, levelTo: 0 };
   // One Buffer over each chunk, to decode the lines that are kept without decoding.
   let chunkBytes: Uint8Array | undefined;
   let chunkBuffer: Buffer | undefined;
@@ -457,7 +490,7 @@ export function createJournalParser(options: JournalParserOptions = {}): LinePar
     if (exact === 'logfmt' && indexOfBytes(bytes, LEVEL_EQUALS, bodyStart.scanFrom, end) !== -1) return undefined;
     const raw = textOf(bytes, start, end);
     const seen: Seen = { prefix: undefined, raw, severity, line: lineNo };
-    seen.level = bodyStart.level;
+    seen.level = String.fromCharCode(...bytes.subarray(bodyStart.levelFrom, bodyStart.levelTo));
     lastSeen.set(file, seen);
     return { kind: 'deferred-line', file, line: lineNo, severity, raw };
   }
@@ -493,7 +526,16 @@ export function createJournalParser(options: JournalParserOptions = {}): LinePar
     const severity = bodyStart.severity;
     if (severity !== 'info' && severity !== 'debug') return false;
     if (interestingBytes.test(bytes, bodyStart.scanFrom, end)) return deferred(bytes, start, end, lineNo, file) ?? false;
-    lastSeen.set(file, { prefix: undefined, bytes: { buffer: bytes, start, end }, severity, line: lineNo });
+    const seen = lastSeen.get(file);
+    if (seen?.scratch === true && seen.bytes !== undefined) {
+      seen.prefix = undefined;
+      seen.raw = undefined;
+      seen.bytes.buffer = bytes;
+      seen.bytes.start = start;
+      seen.bytes.end = end;
+      seen.severity = severity;
+      seen.line = lineNo;
+    } else lastSeen.set(file, { prefix: undefined, raw: undefined, bytes: { buffer: bytes, start, end }, severity, line: lineNo, scratch: true });
     return true;
   }
 

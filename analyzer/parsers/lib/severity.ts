@@ -2,41 +2,18 @@
 
 export type Severity = 'error' | 'warning' | 'info' | 'debug';
 
-/** Fatal and panic are errors on this scale; the record's `level` keeps the original word. */
+/** The level words (lower case) and their severity: fatal and panic are errors on this scale. */
+export const LEVEL_WORDS: ReadonlyMap<string, Severity> = new Map<string, Severity>([
+  ...(['error', 'err', 'eror', 'fatal', 'fata', 'panic', 'crit', 'critical', 'alert', 'emerg', 'dpanic', 'e', 'f'] as const).map((w) => [w, 'error'] as const),
+  ...(['warning', 'warn', 'w'] as const).map((w) => [w, 'warning'] as const),
+  ...(['info', 'notice', 'i'] as const).map((w) => [w, 'info'] as const),
+  ...(['debug', 'trace', 'debu', 'trac', 'd'] as const).map((w) => [w, 'debug'] as const),
+]);
+
+/** The record's `level` keeps the original word. */
 export function normalizeLevel(level: string | undefined): Severity | undefined {
   if (!level) return undefined;
-  switch (level.toLowerCase()) {
-    case 'error':
-    case 'err':
-    case 'eror':
-    case 'fatal':
-    case 'fata':
-    case 'panic':
-    case 'crit':
-    case 'critical':
-    case 'alert':
-    case 'emerg':
-    case 'dpanic':
-    case 'e':
-    case 'f':
-      return 'error';
-    case 'warning':
-    case 'warn':
-    case 'w':
-      return 'warning';
-    case 'info':
-    case 'notice':
-    case 'i':
-      return 'info';
-    case 'debug':
-    case 'trace':
-    case 'debu':
-    case 'trac':
-    case 'd':
-      return 'debug';
-    default:
-      return undefined;
-  }
+  return LEVEL_WORDS.get(level.toLowerCase());
 }
 
 /** klog's first letter: I, W, E, F. */
