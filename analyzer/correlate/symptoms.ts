@@ -52,6 +52,18 @@ function logMessage(record: LogRecordBase): string {
   return err && !record.message.includes(err) ? `${record.message}: ${err}` : record.message;
 }
 
+/**
+ * Whether an undecoded log line could decode to a symptom record (isSymptomRecord). Decoding
+ * only unquotes: each escape becomes one quote, backslash or control character, none of which
+ * NETWORK_FAILURE can match, so a match in the decoded message or error is a match in the raw
+ * line too; only \u, \U and \x escapes make arbitrary characters, and they send the line to the
+ * decoder. The message and error are joined with ": ", which no alternative holds. So false means
+ * "certainly not a symptom".
+ */
+export function mayBeSymptomLine(raw: string): boolean {
+  return NETWORK_FAILURE.test(raw) || /\\[uUx]/.test(raw);
+}
+
 /** Whether a log record becomes a symptom (the loader keeps these first when it must thin a log). */
 export function isSymptomRecord(record: LogRecordBase): boolean {
   return (record.severity === 'error' || record.severity === 'warning') && NETWORK_FAILURE.test(logMessage(record));

@@ -8,7 +8,7 @@
  * under the budget is never touched.
  */
 import { isSymptomRecord } from '../correlate/symptoms.js';
-import type { LogRecordBase } from '../parsers/index.js';
+import { isDeferredLine, type LogRecordBase } from '../parsers/index.js';
 import type { LogFile } from './types.js';
 
 /** 0: becomes a symptom, 1: other error or warning, 2: the rest (info, markers). */
@@ -17,6 +17,9 @@ type KeepClass = 0 | 1 | 2;
 function keepClass(record: unknown): KeepClass {
   const r = record as LogRecordBase;
   if (r.severity !== 'error' && r.severity !== 'warning') return 2;
+  // A deferred error or warning reaches the budget only when it cannot be a symptom (the loader
+  // decodes the others first: mayBeSymptomLine).
+  if (isDeferredLine(record)) return 1;
   return r.message !== undefined && r.fields !== undefined && isSymptomRecord(r) ? 0 : 1;
 }
 

@@ -28,6 +28,7 @@ import {
   type ParseProblem,
   type SubnetEnvRecord,
 } from '../parsers/index.js';
+import { mayBeSymptomLine } from '../correlate/symptoms.js';
 import { RecordBudget } from './budget.js';
 import { parseLogStream, readText } from './lines.js';
 import { LineParsingWorker, lineWorkerAvailable } from './parallel.js';
@@ -53,6 +54,11 @@ export const DEFAULT_MAX_RECORDS = 40_000;
 export interface LoadOptions extends ReadOptions {
   /** Budget of log records over the whole bundle (default DEFAULT_MAX_RECORDS). */
   maxRecords?: number;
+  /**
+   * Every log line through its parser's full decoder, no fast path (tests prove the fast paths
+   * change nothing; slow on big bundles).
+   */
+  noFastPaths?: boolean;
   /**
    * Parse big logs on a worker thread (parallel.ts; default false). The records are the same;
    * on the 2-core benchmark machine it was slower (bench/RESULTS.md), so it is opt-in.
@@ -92,15 +98,18 @@ function lineParserKey(bound: ReturnType<typeof parsersForBundle>, parser: LineP
  * Decodes the lines a parser put off, now that the budget has thinned the log: only the records
  * that survive are ever decoded (on a 1 GB bundle some 5,000 of 500,000 kept lines).
  */
-function materializeDeferred(log: LogFile<unknown>, parser: LineParser<unknown>): void {
+function materializeDeferred(log: LogFile<unknown>, parser: LineParser<unknown>): number {
   const records = log.records;
+  let decodedCount = 0;
   for (let i = 0; i < records.length; i++) {
     const record = records[i];
     if (!isDeferredLine(record)) continue;
     const decoded = parser.materialize!(record as DeferredLine);
     flatten(decoded);
     records[i] = decoded;
+    decodedCount += 1;
   }
+  return decodedCount;
 }
 
 function sortByFile<T extends { file: string }>(records: T[]): T[] {
@@ -124,7 +133,7 @@ export async function loadEvidence(location: string, options: LoadOptions = {}):
   const pods = new Map<string, K8sRecord & { kind: 'k8s-pod' }>();
   let files = 0;
   let records = 0;
-  let boundOptions: { referenceTime?: string; knownNetworks?: string[] } = {};
+  let boundOptions: { referenceTime?: string; knownNetworks?: string[]; noFastPaths?: boolean } = {};
   let bound = parsersForBundle();
   // stderr of iptables-save lives in the manifest; the parser needs it beside the text.
   let stderrByPath = new Map<string, string>();
@@ -139,6 +148,7 @@ export async function loadEvidence(location: string, options: LoadOptions = {}):
   const budget = new RecordBudget(maxRecords);
   // The parser of each log whose parser defers lines: they are decoded once the budget is settled.
   const parserOfLog = new Map<LogFile<unknown>, LineParser<unknown>>();
+  const deferredLines = { kept: 0, decoded: 0 };
 
   // From TypeScript sources (tests) there is no compiled worker: parse in-thread, same results.
   const workerWanted = options.lineWorker === true && lineWorkerAvailable();
@@ -164,8 +174,21 @@ export async function loadEvidence(location: string, options: LoadOptions = {}):
       place(log);
     };
     const keepRecord = (record: R): void => {
-      if (log.records.length < MAX_RECORDS_PER_LOG) keep!(record);
-      else log.recordsDropped += 1;
+      if (log.records.length >= MAX_RECORDS_PER_LOG) {
+        log.recordsDropped += 1;
+        return;
+      }
+      // The budget ranks symptoms first, which takes the decoded message: decode now an error
+      // or warning that may be one (the failure lines, a few in a hundred errors).
+      if (isDeferredLine(record)) deferredLines.kept += 1;
+      if (isDeferredLine(record) && (record.severity === 'error' || record.severity === 'warning') && mayBeSymptomLine(record.raw)) {
+        deferredLines.decoded += 1;
+        const decoded = parser.materialize!(record);
+        flatten(decoded);
+        keep!(decoded);
+        return;
+      }
+      keep!(record);
     };
     const keepProblem = (problem: ParseProblem): void => {
       if (parseProblems.length < 10_000) parseProblems.push(problem);
@@ -227,6 +250,7 @@ export async function loadEvidence(location: string, options: LoadOptions = {}):
         }
         // Cache file names split better when the network names are known up front.
         boundOptions = { referenceTime: manifest.createdAt, knownNetworks: [...networks, 'containerd-net', 'cni-loopback'] };
+        if (options.noFastPaths) boundOptions.noFastPaths = true;
         bound = parsersForBundle(boundOptions);
       },
       async onFile(file, content) {
@@ -356,7 +380,7 @@ export async function loadEvidence(location: string, options: LoadOptions = {}):
   for (const log of budget.logs()) {
     logRecords += log.records.length;
     const parser = parserOfLog.get(log);
-    if (parser) materializeDeferred(log, parser);
+    if (parser) deferredLines.decoded += materializeDeferred(log, parser);
   }
   for (const log of budget.thinned) {
     parseProblems.push({
@@ -377,5 +401,6 @@ export async function loadEvidence(location: string, options: LoadOptions = {}):
     parseProblems,
     stats: { files, records },
     parallel: { filesInWorker },
+    deferredLines,
   };
 }

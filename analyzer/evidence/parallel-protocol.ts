@@ -3,7 +3,7 @@ import type { ParseProblem } from '../parsers/index.js';
 
 export interface LineWorkerData {
   /** What parsersForBundle() gets on the main thread, so both sides build the same parsers. */
-  parserOptions: { referenceTime?: string; knownNetworks?: string[] };
+  parserOptions: { referenceTime?: string; knownNetworks?: string[]; noFastPaths?: boolean };
 }
 
 export type ToWorker =

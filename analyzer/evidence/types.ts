@@ -117,6 +117,11 @@ export interface Evidence {
   stats: { files: number; records: number };
   /** How the logs were parsed: files sent to the worker thread (0 when all were parsed in-thread). */
   parallel?: { filesInWorker: number };
+  /**
+   * Log lines whose decoding waited (LineParser.dropUnread): how many were kept that way, and how
+   * many were decoded in the end (symptom candidates at once, the others if the budget kept them).
+   */
+  deferredLines?: { kept: number; decoded: number };
 }
 
 export function emptyNodeEvidence(name: string): NodeEvidence {

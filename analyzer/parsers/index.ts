@@ -86,7 +86,7 @@ export type ParserChoice =
  * Parsers bound to one bundle: year-less timestamps resolve against `referenceTime`, cache file
  * names split with the node's known network names, and each line parser has its own state.
  */
-export function parsersForBundle(options: { referenceTime?: string; knownNetworks?: readonly string[] } = {}) {
+export function parsersForBundle(options: { referenceTime?: string; knownNetworks?: readonly string[]; noFastPaths?: boolean } = {}) {
   const referenceTime = options.referenceTime;
   const ref = referenceTime === undefined ? {} : { referenceTime };
   return {
@@ -96,7 +96,7 @@ export function parsersForBundle(options: { referenceTime?: string; knownNetwork
       cniCache: createCniCacheParser(options.knownNetworks ? { knownNetworks: options.knownNetworks } : {}),
     },
     line: {
-      journal: createJournalParser(ref),
+      journal: createJournalParser(options.noFastPaths ? { ...ref, noFastPaths: true } : ref),
       containerdLog: createContainerdLogParser(ref),
       calicoLog: createCalicoLogParser(),
       ciliumLog: createCiliumLogParser(ref),

@@ -460,6 +460,8 @@ export function createJournalParser(options: JournalParserOptions = {}): LinePar
    * It drops only lines the full path drops (a prefixed, non-marker info or debug line that does
    * not mention networking, with no klog value open) and leaves the same state behind; any doubt
    * (another format, a CR or NUL, non-ASCII in the prefix, a keyword anywhere) goes the full way.
+   * A line it would keep (an error, a warning, an info line with a keyword) becomes a DeferredLine
+   * when its record depends on nothing but the line (see deferred()).
    */
   const bodyStart: BodyStart = { severity: undefined, scanFrom: 0, exact: undefined, levelFrom: 0, levelTo: 0 };
   // One Buffer over each chunk, to decode the lines that are kept without decoding.
@@ -474,7 +476,7 @@ export function createJournalParser(options: JournalParserOptions = {}): LinePar
   };
 
   /**
-   * A kept info or debug line whose record depends on the line alone: the full path would decode
+   * A kept line whose record depends on the line alone: the full path would decode
    * it to exactly materialize()'s record (the differential test in test/analyzer/parsers proves
    * it). Its decoding waits until the loader knows the record survives its budget: on a big
    * bundle most kept info lines are thinned away and never decoded.
@@ -524,6 +526,8 @@ export function createJournalParser(options: JournalParserOptions = {}): LinePar
     const body = colon + 2;
     readBodyStart(bytes, body, end, bodyStart);
     const severity = bodyStart.severity;
+    // Errors and warnings are always kept; their decoding can wait like a kept info line's.
+    if (severity === 'error' || severity === 'warning') return deferred(bytes, start, end, lineNo, file) ?? false;
     if (severity !== 'info' && severity !== 'debug') return false;
     if (interestingBytes.test(bytes, bodyStart.scanFrom, end)) return deferred(bytes, start, end, lineNo, file) ?? false;
     const seen = lastSeen.get(file);
