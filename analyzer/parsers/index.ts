@@ -100,7 +100,7 @@ export function parsersForBundle(options: { referenceTime?: string; knownNetwork
       containerdLog: createContainerdLogParser(ref),
       calicoLog: createCalicoLogParser(),
       ciliumLog: createCiliumLogParser(ref),
-      flannelLog: createFlannelLogParser(ref),
+      flannelLog: createFlannelLogParser(options.noFastPaths ? { ...ref, noFastPaths: true } : ref),
       awsVpcCniLog: createAwsVpcCniLogParser(),
     },
   };

@@ -23,6 +23,7 @@ import type { DeferredLine, LineParser, ParseProblem } from './types.js';
 import { problem } from './lib/text.js';
 import { continuationKind, KlogContinuations } from './lib/klog.js';
 import { LEVEL_WORDS, normalizeLevel, type Severity } from './lib/severity.js';
+import { byteAt, hasNul, indexOfBytes, isDigitByte, klogSourceStart, LineText, startsWithBytes } from './lib/bytes.js';
 import { interestingBytes } from './lib/keywords.js';
 import {
   decodeBody,
@@ -227,55 +228,10 @@ interface Seen {
   scratch?: true;
 }
 
-/** Byte `i` of the line, or -1 past its end (bytes beyond belong to the next line). */
-function byteAt(bytes: Uint8Array, i: number, end: number): number {
-  return i < end ? bytes[i]! : -1;
-}
-
-const isDigitByte = (b: number): boolean => b >= 48 && b <= 57;
-
-/**
- * isKlogHeader() over bytes[from, end): the index where the source (`file.go:12]`) begins, or -1.
- * The header before it (letter, date, clock, thread id) cannot hold a keyword.
- */
-function klogSourceStart(bytes: Uint8Array, from: number, end: number): number {
-  for (let k = 1; k <= 4; k++) if (!isDigitByte(byteAt(bytes, from + k, end))) return -1;
-  if (byteAt(bytes, from + 5, end) !== 32) return -1;
-  let i = from + 6;
-  if (!(isDigitByte(byteAt(bytes, i, end)) && isDigitByte(byteAt(bytes, i + 1, end)) && byteAt(bytes, i + 2, end) === 58 && byteAt(bytes, i + 5, end) === 58)) return -1;
-  i += 8;
-  if (byteAt(bytes, i, end) === 46) {
-    i++;
-    while (isDigitByte(byteAt(bytes, i, end))) i++;
-  }
-  if (byteAt(bytes, i, end) !== 32) return -1;
-  while (byteAt(bytes, i, end) === 32) i++;
-  const tidStart = i;
-  while (isDigitByte(byteAt(bytes, i, end))) i++;
-  if (i === tidStart || byteAt(bytes, i, end) !== 32) return -1;
-  i++;
-  const sourceStart = i;
-  const limit = Math.min(end, i + 200);
-  while (i < limit && bytes[i] !== 93 && bytes[i] !== 32) i++;
-  return byteAt(bytes, i, end) === 93 ? sourceStart : -1;
-}
-
 const LOGFMT_STARTS = ['time=', 'level=', 'ts=', 'msg=', 't='].map((s) => Buffer.from(s, 'latin1'));
 const LEVEL_KEY = Buffer.from(' level=', 'latin1');
 const TIME_QUOTE = Buffer.from('time="', 'latin1');
 const LEVEL_EQUALS = Buffer.from('level=', 'latin1');
-
-function startsWithBytes(bytes: Uint8Array, at: number, end: number, word: Uint8Array): boolean {
-  if (at + word.length > end) return false;
-  for (let k = 0; k < word.length; k++) if (bytes[at + k] !== word[k]) return false;
-  return true;
-}
-
-function indexOfBytes(bytes: Uint8Array, word: Uint8Array, from: number, end: number): number {
-  const first = word[0];
-  for (let i = from; i + word.length <= end; i++) if (bytes[i] === first && startsWithBytes(bytes, i, end, word)) return i;
-  return -1;
-}
 
 /** looksLikeLogfmt() (lib/logfmt.ts) over bytes. */
 function looksLikeLogfmtBytes(bytes: Uint8Array, at: number, end: number): boolean {
@@ -464,16 +420,7 @@ export function createJournalParser(options: JournalParserOptions = {}): LinePar
    * when its record depends on nothing but the line (see deferred()).
    */
   const bodyStart: BodyStart = { severity: undefined, scanFrom: 0, exact: undefined, levelFrom: 0, levelTo: 0 };
-  // One Buffer over each chunk, to decode the lines that are kept without decoding.
-  let chunkBytes: Uint8Array | undefined;
-  let chunkBuffer: Buffer | undefined;
-  const textOf = (bytes: Uint8Array, start: number, end: number): string => {
-    if (bytes !== chunkBytes) {
-      chunkBytes = bytes;
-      chunkBuffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    }
-    return chunkBuffer!.toString('utf8', start, end);
-  };
+  const lineText = new LineText();
 
   /**
    * A kept line whose record depends on the line alone: the full path would decode
@@ -485,12 +432,12 @@ export function createJournalParser(options: JournalParserOptions = {}): LinePar
     const { exact, severity } = bodyStart;
     if (exact === undefined || severity === undefined) return undefined;
     // The scanner counts a NUL as a hit; that line is a problem the full path reports.
-    for (let i = start; i < end; i++) if (bytes[i] === 0) return undefined;
+    if (hasNul(bytes, start, end)) return undefined;
     // klog `key=<` opens a value continued on the next lines: that is state.
     if (exact === 'klog' && bytes[end - 1] === 60) return undefined;
     // A second level= decides the logfmt level (the last one wins).
     if (exact === 'logfmt' && indexOfBytes(bytes, LEVEL_EQUALS, bodyStart.scanFrom, end) !== -1) return undefined;
-    const raw = textOf(bytes, start, end);
+    const raw = lineText.of(bytes, start, end);
     const seen: Seen = { prefix: undefined, raw, severity, line: lineNo };
     seen.level = String.fromCharCode(...bytes.subarray(bodyStart.levelFrom, bodyStart.levelTo));
     lastSeen.set(file, seen);

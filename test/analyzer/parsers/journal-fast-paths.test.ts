@@ -8,6 +8,7 @@ import { Readable } from 'node:stream';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseLogStream } from '../../../analyzer/evidence/lines.js';
+import { createFlannelLogParser } from '../../../analyzer/parsers/flannel-log.js';
 import { createJournalParser } from '../../../analyzer/parsers/journal.js';
 import { INTERESTING, INTERESTING_WORDS, interestingBytes, KeywordScanner } from '../../../analyzer/parsers/lib/keywords.js';
 import { isDeferredLine, isParseProblem, runLineParser } from '../../../analyzer/parsers/types.js';
@@ -223,5 +224,68 @@ describe('the byte keyword scanner', () => {
     expect(interestingBytes.test(bytes, 0, 4)).toBe(false);
     expect(interestingBytes.test(bytes, 4, 8)).toBe(false);
     expect(new KeywordScanner(['ab']).test(Buffer.from('xAbx'), 0, 4)).toBe(true);
+  });
+});
+
+describe('the flannel log fast path changes nothing', () => {
+  const FLANNEL = 'cluster/logs/kube-flannel/kube-flannel-ds-x/kube-flannel.log';
+  const T = '2026-11-22T09:53:46.215464118Z';
+  const K = 'I1122 09:53:46.215464       1 vxlan_network.go:100]';
+  const FLANNEL_LINES = [
+    `${T} ${K} Received Subnet Event with VxLan: BackendType: vxlan`,
+    `${K} without a timestamp`,
+    `${T} E1122 09:53:46.215464       1 network.go:102] failed to register network: pod cidr not assigned`,
+    `${T} W1122 09:53:46.215464       1 main.go:1] a warning`,
+    `2026-13-99T99:99:99Z ${K} a time that does not parse`,
+    `${T} ${K} "opens a value" diff=<`,
+    `${T} 	value line`,
+    `${T}  >`,
+    `${T} ${K} a CR\r`,
+    `${T} ${K} a NUL\u0000`,
+    `[pod/kube-flannel-ds-x/kube-flannel] ${T} ${K} with a --prefix`,
+    `${T} ${K}`,
+    "cp: can't create '/opt/cni/bin/flannel': Read-only file system",
+    '',
+    `${T} I1122 09:53:46.215464 no thread id]`,
+  ];
+
+  async function viaBytes(text: string, chunkSize: number, seen: { deferred: number }): Promise<unknown[]> {
+    const parser = createFlannelLogParser({ referenceTime: REF });
+    const out: unknown[] = [];
+    const bytes = Buffer.from(text, 'utf8');
+    const chunks: Buffer[] = [];
+    for (let at = 0; at < bytes.length; at += chunkSize) chunks.push(bytes.subarray(at, at + chunkSize));
+    await parseLogStream(parser, FLANNEL, Readable.from(chunks), (item) => out.push(item));
+    return out.map((item) => {
+      if (!isDeferredLine(item)) return item;
+      seen.deferred += 1;
+      return parser.materialize!(item);
+    });
+  }
+
+  it.each([1, 5, 64, 4096])('the table, in %i-byte chunks, gives the full decoder records in the same order', async (chunkSize) => {
+    const text = `${FLANNEL_LINES.join('\n')}\n`;
+    const full = runLineParser(createFlannelLogParser({ referenceTime: REF, noFastPaths: true }), text, FLANNEL);
+    const seen = { deferred: 0 };
+    const fast = await viaBytes(text, chunkSize, seen);
+    expect(fast.filter((r) => !isParseProblem(r))).toEqual(full.records);
+    expect(JSON.stringify(fast.filter((r) => !isParseProblem(r)))).toBe(JSON.stringify(full.records));
+    expect(fast.filter((r) => isParseProblem(r))).toEqual(full.problems);
+    // Info lines with a klog header (timestamp or not, parsable or not, the one whose CR the
+    // stream cuts) wait; the rest does not.
+    expect(seen.deferred).toBe(5);
+  });
+
+  it('random sequences of the table lines give the full decoder records', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.constantFrom(...FLANNEL_LINES), { maxLength: 25 }), fc.integer({ min: 1, max: 200 }), async (lines, chunkSize) => {
+        const text = lines.length > 0 ? `${lines.join('\n')}\n` : '';
+        const full = runLineParser(createFlannelLogParser({ referenceTime: REF, noFastPaths: true }), text, FLANNEL);
+        const fast = await viaBytes(text, chunkSize, { deferred: 0 });
+        expect(fast.filter((r) => !isParseProblem(r))).toEqual(full.records);
+        expect(fast.filter((r) => isParseProblem(r))).toEqual(full.problems);
+      }),
+      { numRuns: 300 },
+    );
   });
 });
