@@ -1,18 +1,9 @@
 import type { Readable } from 'node:stream';
 import type { DeferredLine, LineParser, ParseProblem } from '../parsers/types.js';
+import { utf8Slice } from '../parsers/lib/bytes.js';
 
 const LF = 0x0a;
 const CR = 0x0d;
-
-type Utf8Slicer = (bytes: Buffer, start: number, end: number) => string;
-/**
- * Buffer#toString('utf8', start, end) without its argument checks, which cost as much as the
- * decoding for a 200-byte line: Node's own utf8Slice, when this Node has it (every release does).
- */
-const utf8Slice: Utf8Slicer =
-  typeof (Buffer.prototype as unknown as { utf8Slice?: unknown }).utf8Slice === 'function'
-    ? (bytes, start, end) => (bytes as unknown as { utf8Slice(start: number, end: number): string }).utf8Slice(start, end)
-    : (bytes, start, end) => bytes.toString('utf8', start, end);
 
 /**
  * Calls `onLine` for every line of a stream without holding more than one chunk and one partial

@@ -439,7 +439,7 @@ export function createJournalParser(options: JournalParserOptions = {}): LinePar
     if (exact === 'logfmt' && indexOfBytes(bytes, LEVEL_EQUALS, bodyStart.scanFrom, end) !== -1) return undefined;
     const raw = lineText.of(bytes, start, end);
     const seen: Seen = { prefix: undefined, raw, severity, line: lineNo };
-    seen.level = String.fromCharCode(...bytes.subarray(bodyStart.levelFrom, bodyStart.levelTo));
+    seen.level = lineText.ascii(bytes, bodyStart.levelFrom, bodyStart.levelTo);
     lastSeen.set(file, seen);
     return { kind: 'deferred-line', file, line: lineNo, severity, raw };
   }
