@@ -96,7 +96,8 @@ function lineParserKey(bound: ReturnType<typeof parsersForBundle>, parser: LineP
 
 /**
  * Decodes the lines a parser put off, now that the budget has thinned the log: only the records
- * that survive are ever decoded (on a 1 GB bundle some 5,000 of 500,000 kept lines).
+ * that survive are ever decoded (on the 1 GB benchmark bundle 35,239 of 539,039 deferred lines,
+ * the failure lines decoded at once among them).
  */
 function materializeDeferred(log: LogFile<unknown>, parser: LineParser<unknown>): number {
   const records = log.records;

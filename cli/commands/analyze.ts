@@ -17,10 +17,6 @@ interface AnalyzeFlags extends ReadLimitFlags {
 }
 
 /**
- * writeFile(path, string) encodes the whole report into one Buffer first: for the JSON report of
- * a big bundle (tens of MB) that copy was the analyzer's peak memory. A slice at a time instead.
- */
-/**
  * One full collection between reading and analysing: the reading leaves a heap grown for its
  * churn and full of dead line strings, and the analysis would otherwise build on top of it (the
  * peak of a 2 GB bundle). Node exposes gc() only behind --expose-gc, which V8 also accepts at run
@@ -32,6 +28,10 @@ function collectGarbageNow(): void {
   if (typeof gc === 'function') gc();
 }
 
+/**
+ * writeFile(path, string) encodes the whole report into one Buffer first: for the JSON report of
+ * a big bundle (tens of MB) that copy was the analyzer's peak memory. A slice at a time instead.
+ */
 export async function writeInSlices(path: string, text: string): Promise<void> {
   const SLICE = 1 << 20;
   const handle = await open(path, 'w');
