@@ -24,6 +24,7 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { deflateRawSync } from 'node:zlib';
 import { CniEvidenceError, ERROR_CODES } from '../errors.js';
+import { formatBytes } from '../format-bytes.js';
 import { extractBundle } from './extract.js';
 import type { ArtifactEntry, Manifest } from './manifest-schema.js';
 import { MANIFEST_PATH, parseNodePath } from './paths.js';
@@ -86,18 +87,6 @@ export function isBudgetCuttable(path: string): boolean {
 
 const TIER_ORDER: readonly BudgetTier[] = ['healthy', 'unknown', 'failing'];
 
-/** 1.2 MiB: for messages (shared/ does not reach into cli/). */
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`;
-  const units = ['KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes / 1024;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
-}
 
 interface Candidate {
   index: number;
