@@ -19,6 +19,7 @@ import { defineRule, marker, type RedactionRule } from '../../shared/redact/rule
 import { REDACTION_RULES } from '../../shared/redact/rules/index.js';
 import { tempDir } from '../helpers/tmp.js';
 import { buildCorpus } from './corpus.js';
+import { cutAt } from '../helpers/bytes.js';
 
 interface Redacted {
   bytes: Buffer;
@@ -55,18 +56,6 @@ function chunked(buffer: Buffer, size = 64 * 1024): Buffer[] {
   const out: Buffer[] = [];
   for (let i = 0; i < buffer.length; i += size) out.push(buffer.subarray(i, i + size));
   return out.length > 0 ? out : [buffer];
-}
-
-function cutAt(buffer: Buffer, cuts: number[]): Buffer[] {
-  const points = [...new Set(cuts.map((c) => c % (buffer.length + 1)))].sort((a, b) => a - b);
-  const out: Buffer[] = [];
-  let last = 0;
-  for (const p of points) {
-    out.push(buffer.subarray(last, p));
-    last = p;
-  }
-  out.push(buffer.subarray(last));
-  return out.filter((b) => b.length > 0);
 }
 
 async function expectSame(name: string, content: Buffer, rules: readonly RedactionRule[] = REDACTION_RULES): Promise<Redacted> {

@@ -11,21 +11,14 @@ import { clusterPaths, nodePaths } from '../../shared/bundle/paths.js';
 import { readBundleTexts } from '../../shared/bundle/reader.js';
 import { BundleWriter } from '../../shared/bundle/writer.js';
 import { tempDir } from '../helpers/tmp.js';
+import { hexWords } from '../helpers/bytes.js';
 
 /** Deterministic, poorly compressible log text: timestamped lines with random-looking ids. */
 function logText(seed: number, lines: number, tag: string): string {
-  let x = seed >>> 0 || 1;
-  const next = () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
+  const next = hexWords(seed);
   const out: string[] = [];
   for (let i = 0; i < lines; i++) {
-    const id = [next(), next(), next(), next()].map((n) => n.toString(16).padStart(8, '0')).join('');
+    const id = [next(), next(), next(), next()].join('');
     const t = new Date(Date.UTC(2026, 10, 22, 10, 0, 0) + i * 1000).toISOString();
     out.push(`${t} ${tag} I1122 line ${i} sandbox=${id} msg="RunPodSandbox ${id.slice(0, 12)}"`);
   }

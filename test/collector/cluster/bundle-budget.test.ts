@@ -17,6 +17,7 @@ import type { ExecHandler } from '../../kube-api/exec.js';
 import type { Pod } from '../../kube-api/types.js';
 import { runCli } from '../../helpers/cli.js';
 import { makeNodeRoot, nodeRootExecHandler, readBack, startTestCluster } from './helpers.js';
+import { hexWords } from '../../helpers/bytes.js';
 
 const STUCK = 'default/web-7r2rngql75-6w8j6';
 
@@ -38,15 +39,7 @@ tail -n "$n" "$f"
 
 /** Deterministic, poorly compressible journal lines (a busy node's kubelet chatter). */
 function noise(seed: number, lines: number, node: string, unit: string): string {
-  let x = seed >>> 0 || 1;
-  const next = () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x.toString(16).padStart(8, '0');
-  };
+  const next = hexWords(seed);
   const out: string[] = [];
   for (let i = 0; i < lines; i++) {
     const t = new Date(Date.UTC(2026, 10, 22, 8, 0, 0) + i * 1000);
